@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+
+#include <pqxx/pqxx>
+
+namespace cc::capture {
+
+struct CaptureResult {
+  long long changes = 0;  // change_log rows consumed
+  long long queued = 0;   // import_status rows created or re-queued
+};
+
+// Moves one source's committed changes from change_log into import_status and advances its
+// watermark, all in one REPEATABLE READ transaction, so the watermark never covers a change that
+// is not durably queued.
+//
+// The batch is every change whose transaction id is visible in the current snapshot and not in
+// the watermark snapshot. A transaction that was still open when the watermark was taken is in the
+// watermark's in-progress list, so its changes join a later batch whenever it commits, and an open
+// transaction never holds back changes that other transactions committed.
+//
+// Queueing rules for a key that already has an import_status row: pending, retrying and sending
+// rows stay as they are (the row is read again when it is sent); held, failed and skipped rows go
+// back to pending, because the shop's edit may have fixed them; imported rows stay imported, since
+// sending again would create a duplicate in Contractors Cloud.
+//
+// Throws cc::RuntimeFailure when the source has no watermark (capture not installed).
+CaptureResult capture_batch(pqxx::connection& connection, const std::string& schema, const std::string& source);
+
+}  // namespace cc::capture

@@ -1,0 +1,519 @@
+#include "cli/run_loop.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "capture/capture.h"
+#include "capture/listener.h"
+#include "capture/schema_installer.h"
+#include "capture/source_reader.h"
+#include "common/database.h"
+#include "common/duration.h"
+#include "common/errors.h"
+#include "common/secret.h"
+#include "delivery/backoff.h"
+#include "delivery/http_sender.h"
+#include "delivery/outcome.h"
+#include "mapping/mapper.h"
+#include "status/status_store.h"
+
+namespace cc::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::atomic<bool> stop_requested{false};
+int wake_pipe[2] = {-1, -1};
+
+void on_stop_signal(int) {
+  stop_requested.store(true);
+  if (wake_pipe[1] >= 0) {
+    char byte = 1;
+    // The result is ignored: a full pipe already holds a wake-up.
+    [[maybe_unused]] ssize_t written = ::write(wake_pipe[1], &byte, 1);
+  }
+}
+
+void drain_wake_pipe() {
+  char buffer[64];
+  while (wake_pipe[0] >= 0 && ::read(wake_pipe[0], buffer, sizeof buffer) > 0) {
+  }
+}
+
+// Sleeps up to `duration`, returning early when a stop is requested.
+void sleep_unless_stopped(milliseconds duration) {
+  pollfd fd{wake_pipe[0], POLLIN, 0};
+  ::poll(&fd, wake_pipe[0] >= 0 ? 1 : 0, static_cast<int>(duration.count()));
+}
+
+// Log at most this many per-row retry lines per delivery round; the round summary counts the rest.
+constexpr int max_detailed_retry_logs = 5;
+
+// Reconnect waits double from 1 s up to 30 s, so a database restart is picked up quickly but a
+// long outage does not flood the server's log with connection attempts.
+constexpr milliseconds first_reconnect_wait{1'000};
+constexpr milliseconds max_reconnect_wait{30'000};
+
+// --once gives up on an unreachable database after this long instead of waiting forever.
+constexpr milliseconds once_reconnect_budget{30'000};
+
+struct SourceState {
+  const mapping::Mapping* mapping = nullptr;
+  std::unique_ptr<capture::SourceReader> reader;
+};
+
+struct RoundTotals {
+  int claimed = 0;
+  int imported = 0;
+  int retrying = 0;
+  int failed = 0;
+  int held = 0;
+  int skipped = 0;
+};
+
+class Connector {
+ public:
+  Connector(const config::ConnectorConfig& config, const std::vector<mapping::Mapping>& mappings,
+            delivery::ApiKey api_key)
+      : config_(config),
+        mappings_(mappings),
+        api_key_(std::move(api_key)),
+        store_(config.database.schema),
+        sender_(config.api),
+        backoff_(config.delivery.retry_initial, config.delivery.retry_max),
+        listener_(config.database.url, config.database.schema) {}
+
+  int run(const RunOptions& options) {
+    spdlog::info("cc-connector starting mode={} sources={} database={} api={} concurrency={}",
+                 options.once ? "once" : "service", mappings_.size(),
+                 redact_connection_string(config_.database.url), config_.api.url, config_.api.concurrency);
+
+    int exit_code = exit_ok;
+    Clock::time_point disconnected_since{};
+    milliseconds reconnect_wait = first_reconnect_wait;
+    while (!stop_requested.load()) {
+      try {
+        if (!work_) {
+          connect_work();
+        }
+        // LISTEN before catching up: a change committed after the catch-up's snapshot then still
+        // wakes the loop.
+        if (!listener_.connected()) {
+          listener_.connect();
+          if (listened_before_) {
+            spdlog::info("listening again on channel {}; catching up from the watermark", config_.database.schema);
+          }
+          listened_before_ = true;
+        }
+        disconnected_since = {};
+        reconnect_wait = first_reconnect_wait;
+
+        capture_all();
+        deliver_all();
+        if (stop_requested.load()) {
+          break;
+        }
+
+        status::StatusStore::Backlog backlog = current_backlog();
+        if (options.once && auth_paused()) {
+          throw RuntimeFailure(auth_message_);
+        }
+        if (options.once && backlog.rows == 0) {
+          break;
+        }
+        wait_for_work(backlog);
+      } catch (const pqxx::broken_connection& error) {
+        work_.reset();
+        listener_.disconnect();
+        if (disconnected_since == Clock::time_point{}) {
+          disconnected_since = Clock::now();
+        }
+        if (options.once && Clock::now() - disconnected_since > once_reconnect_budget) {
+          spdlog::error("database unreachable for {}; giving up: {}", format_duration(once_reconnect_budget),
+                        redact_connection_string(error.what()));
+          return exit_runtime_failure;
+        }
+        spdlog::warn("database connection lost: {}; reconnecting in {}", redact_connection_string(error.what()),
+                     format_duration(reconnect_wait));
+        sleep_unless_stopped(reconnect_wait);
+        reconnect_wait = std::min(reconnect_wait * 2, max_reconnect_wait);
+      } catch (const pqxx::sql_error& error) {
+        // An SQL error here is a bug or a schema change under the connector (a dropped table, a
+        // revoked grant); retrying after a pause lets a DBA fix it without restarting the service.
+        spdlog::error("database error: {} (sqlstate {}); query: {}", error.what(), error.sqlstate(),
+                      error.query().substr(0, 200));
+        if (options.once) {
+          return exit_runtime_failure;
+        }
+        exit_code = exit_runtime_failure;
+        sleep_unless_stopped(config_.capture.poll_interval);
+      }
+    }
+
+    if (stop_requested.load()) {
+      spdlog::info("stop requested; in-flight requests finished and their outcomes recorded");
+      exit_code = exit_ok;
+    }
+    spdlog::info("cc-connector stopped");
+    return exit_code;
+  }
+
+ private:
+  void connect_work() {
+    work_ = open_connection(config_.database.url, "cc-connector");
+    prepare_session();
+
+    if (!connected_before_) {
+      connected_before_ = true;
+      pqxx::work transaction(*work_);
+      long long recovered = store_.recover_in_doubt(transaction);
+      transaction.commit();
+      if (recovered > 0) {
+        spdlog::warn("{} rows were being sent when the connector last stopped; they may already be in Contractors "
+                     "Cloud and will be sent again (at-least-once delivery); they are flagged in_doubt in {}.import_status",
+                     recovered, config_.database.schema);
+      }
+    } else {
+      spdlog::info("database connection restored");
+    }
+  }
+
+  // Checks the schema version, takes the one-connector-per-schema lock and resolves every source table.
+  void prepare_session() {
+    pqxx::nontransaction session(*work_);
+
+    std::optional<int> version = capture::installed_schema_version(session, config_.database.schema);
+    if (!version) {
+      throw RuntimeFailure("schema " + config_.database.schema +
+                           " is not installed in this database; run `cc-connector init` first");
+    }
+    if (*version != capture::expected_schema_version()) {
+      throw RuntimeFailure("schema " + config_.database.schema + " is at version " + std::to_string(*version) +
+                           " but this cc-connector needs version " +
+                           std::to_string(capture::expected_schema_version()) + "; run `cc-connector init` to upgrade");
+    }
+
+    // One connector per schema: two would claim the same rows and send them twice. The session
+    // lock goes away with the session, so a killed connector never blocks its successor.
+    bool locked = session.exec_params("SELECT pg_try_advisory_lock(hashtext($1))", "cc-connector:" + config_.database.schema)[0][0].as<bool>();
+    if (!locked) {
+      throw RuntimeFailure("another cc-connector is already running against schema " + config_.database.schema +
+                           " in this database; stop it first, since two would send rows twice");
+    }
+
+    sources_.clear();
+    for (const mapping::Mapping& mapping : mappings_) {
+      std::optional<std::string> table = resolve_table(session, mapping.source.table);
+      if (!table) {
+        throw RuntimeFailure("source '" + mapping.source.name + "': table '" + mapping.source.table +
+                             "' does not exist (" + mapping.file + ")");
+      }
+      SourceState state;
+      state.mapping = &mapping;
+      state.reader = std::make_unique<capture::SourceReader>(mapping, *table);
+      sources_.push_back(std::move(state));
+    }
+  }
+
+  void capture_all() {
+    for (SourceState& source : sources_) {
+      capture::CaptureResult result = capture_with_retry(source.mapping->source.name);
+      if (result.changes > 0) {
+        spdlog::debug("captured source={} changes={} queued={}", source.mapping->source.name, result.changes,
+                      result.queued);
+      }
+    }
+  }
+
+  capture::CaptureResult capture_with_retry(const std::string& source) {
+    // A concurrent `cc-connector retry` or a DBA's UPDATE of import_status can make the REPEATABLE
+    // READ transaction fail with a serialization error; nothing was written, so run it again.
+    constexpr int attempts = 5;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return capture::capture_batch(*work_, config_.database.schema, source);
+      } catch (const pqxx::serialization_failure& error) {
+        if (attempt == attempts) {
+          throw;
+        }
+        spdlog::debug("capture of source={} hit a serialization failure, retrying: {}", source, error.what());
+      }
+    }
+  }
+
+  bool auth_paused() const { return Clock::now() < auth_paused_until_; }
+
+  void deliver_all() {
+    if (auth_paused()) {
+      if (!api_key_.reload_if_changed()) {
+        return;
+      }
+      spdlog::info("the API key in {} changed; resuming delivery", api_key_.origin());
+      auth_paused_until_ = {};
+    }
+    for (SourceState& source : sources_) {
+      while (!stop_requested.load() && !auth_paused()) {
+        if (deliver_round(source) == 0) {
+          break;
+        }
+      }
+    }
+  }
+
+  // Delivers up to batch_size due rows of one source. Returns how many rows it settled or sent.
+  int deliver_round(SourceState& source) {
+    const std::string& name = source.mapping->source.name;
+    std::vector<status::RowUpdate> updates;
+    std::vector<status::DueRow> to_send;
+    std::vector<std::string> bodies;
+    std::vector<std::string> payloads;
+    RoundTotals totals;
+
+    {
+      pqxx::work transaction(*work_);
+      std::vector<status::DueRow> due = store_.due_rows(transaction, name, config_.delivery.batch_size);
+      if (due.empty()) {
+        return 0;
+      }
+      std::vector<std::string> keys;
+      keys.reserve(due.size());
+      for (const status::DueRow& row : due) {
+        keys.push_back(row.row_key);
+      }
+      std::vector<capture::KeyedRow> rows = source.reader->read_by_keys(transaction, keys);
+      std::map<std::string, const capture::KeyedRow*> by_key;
+      for (const capture::KeyedRow& row : rows) {
+        by_key[row.row_key] = &row;
+      }
+
+      for (const status::DueRow& due_row : due) {
+        auto found = by_key.find(due_row.row_key);
+        if (found == by_key.end()) {
+          status::RowUpdate update(due_row.row_key, "skipped");
+          update.error = "the source row no longer exists in " + source.reader->table();
+          updates.push_back(std::move(update));
+          ++totals.skipped;
+          continue;
+        }
+
+        mapping::MappedRow mapped = mapping::map_row(*source.mapping, found->second->row);
+        std::string payload = record_json(mapped.record);
+        if (!mapped.valid() && config_.delivery.invalid_records == config::InvalidRecords::hold) {
+          status::RowUpdate update(due_row.row_key, "held");
+          update.error = mapped.problems_text();
+          update.payload = payload;
+          spdlog::warn("held source={} key={} reason: {}", name, due_row.row_key, *update.error);
+          updates.push_back(std::move(update));
+          ++totals.held;
+          continue;
+        }
+
+        status::RowUpdate claim(due_row.row_key, "sending");
+        claim.payload = payload;
+        claim.attempts_delta = 1;
+        if (!mapped.valid()) {
+          claim.error = "sent although invalid (invalid_records = \"send\"): " + mapped.problems_text();
+        }
+        updates.push_back(std::move(claim));
+        to_send.push_back(due_row);
+        bodies.push_back(delivery::encode_body(mapped.record, config_.api.format));
+      }
+
+      // Claiming commits before any request leaves, so a crash after this point finds the rows in
+      // state sending and reports them as in doubt instead of forgetting the attempt.
+      store_.apply(transaction, name, updates);
+      transaction.commit();
+    }
+
+    int settled = totals.held + totals.skipped;
+    if (to_send.empty()) {
+      log_round(name, totals);
+      return settled;
+    }
+
+    std::string authorization = delivery::authorization_header(api_key_.value(), config_.api.auth);
+    std::vector<delivery::HttpResult> results = sender_.send_all(bodies, authorization);
+    totals.claimed = static_cast<int>(to_send.size());
+
+    std::vector<status::RowUpdate> outcomes;
+    outcomes.reserve(results.size());
+    auto now = std::chrono::system_clock::now();
+    int detailed_logs = 0;
+    bool rejected = false;
+    std::string rejection;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const status::DueRow& row = to_send[i];
+      const delivery::HttpResult& result = results[i];
+      delivery::Outcome outcome = delivery::classify(result, now);
+      status::RowUpdate update(row.row_key, "");
+      if (result.status != 0) {
+        update.http_status = static_cast<int>(result.status);
+        update.response_body = result.body;
+      }
+      int attempts = row.attempts + 1;
+
+      switch (outcome.kind) {
+        case delivery::OutcomeKind::imported:
+          update.state = "imported";
+          update.response_id = outcome.response_id;
+          ++totals.imported;
+          break;
+
+        case delivery::OutcomeKind::auth_rejected:
+          // No row is to blame for a rejected key: the attempt is given back and the row waits.
+          update.state = "pending";
+          update.attempts_delta = -1;
+          update.error = "not sent: the API rejected the key (" + outcome.error + ")";
+          rejected = true;
+          rejection = outcome.error;
+          break;
+
+        case delivery::OutcomeKind::failed:
+          update.state = "failed";
+          update.error = outcome.error;
+          spdlog::error("failed source={} key={} attempt={}: {}; the API rejected this record, so it is not retried",
+                        name, row.row_key, attempts, outcome.error);
+          ++totals.failed;
+          break;
+
+        case delivery::OutcomeKind::retry: {
+          if (attempts >= config_.delivery.max_attempts) {
+            update.state = "failed";
+            update.error = "gave up after " + std::to_string(attempts) + " attempts: " + outcome.error;
+            spdlog::error("failed source={} key={}: {}; run `cc-connector retry` to send it again once the API works",
+                          name, row.row_key, *update.error);
+            ++totals.failed;
+            break;
+          }
+          milliseconds wait = backoff_.next_delay(attempts);
+          if (outcome.retry_after && *outcome.retry_after > wait) {
+            wait = *outcome.retry_after;
+          }
+          update.state = "retrying";
+          update.error = outcome.error;
+          update.retry_in = wait;
+          if (detailed_logs++ < max_detailed_retry_logs) {
+            spdlog::warn("retrying source={} key={} attempt={}/{} in {}: {}", name, row.row_key, attempts,
+                         config_.delivery.max_attempts, format_duration(wait), outcome.error);
+          }
+          ++totals.retrying;
+          break;
+        }
+      }
+      outcomes.push_back(std::move(update));
+    }
+
+    {
+      pqxx::work transaction(*work_);
+      store_.apply(transaction, name, outcomes);
+      transaction.commit();
+    }
+    log_round(name, totals);
+
+    if (rejected) {
+      pause_for_rejected_key(rejection);
+    }
+    return settled + totals.claimed;
+  }
+
+  void pause_for_rejected_key(const std::string& rejection) {
+    auth_paused_until_ = Clock::now() + config_.delivery.auth_retry;
+    auth_message_ = "the API rejected the key from " + api_key_.origin() + " (" + rejection +
+                    "); delivery is paused and every row stays pending. Check the key in Contractors Cloud "
+                    "(RainMaker > API Keys) and update " + api_key_.origin();
+    spdlog::error("{}; trying again in {}", auth_message_, format_duration(config_.delivery.auth_retry));
+  }
+
+  void log_round(const std::string& source, const RoundTotals& totals) {
+    spdlog::info("batch source={} sent={} imported={} retrying={} failed={} held={} skipped={}", source,
+                 totals.claimed, totals.imported, totals.retrying, totals.failed, totals.held, totals.skipped);
+  }
+
+  static std::string record_json(const mapping::ImportRecord& record) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const auto& [field, value] : record) {
+      object[field] = value;
+    }
+    return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
+  status::StatusStore::Backlog current_backlog() {
+    pqxx::read_transaction transaction(*work_);
+    return store_.backlog(transaction);
+  }
+
+  void wait_for_work(const status::StatusStore::Backlog& backlog) {
+    milliseconds wait = config_.capture.poll_interval;
+    if (auth_paused()) {
+      auto remaining = std::chrono::duration_cast<milliseconds>(auth_paused_until_ - Clock::now());
+      wait = std::min(wait, std::max(remaining, milliseconds(0)));
+    } else if (backlog.next_due_in) {
+      wait = std::min(wait, *backlog.next_due_in);
+    }
+
+    std::set<std::string> notified;
+    capture::WakeReason reason = listener_.wait(wait, wake_pipe[0], notified);
+    if (reason == capture::WakeReason::woken) {
+      drain_wake_pipe();
+    } else if (reason == capture::WakeReason::lost) {
+      // The loop reconnects the listener before its next catch-up.
+      return;
+    } else if (reason == capture::WakeReason::notified) {
+      spdlog::debug("notified sources={}", notified.size());
+    }
+  }
+
+  const config::ConnectorConfig& config_;
+  const std::vector<mapping::Mapping>& mappings_;
+  delivery::ApiKey api_key_;
+  status::StatusStore store_;
+  delivery::HttpSender sender_;
+  delivery::Backoff backoff_;
+  capture::Listener listener_;
+  std::unique_ptr<pqxx::connection> work_;
+  std::vector<SourceState> sources_;
+  bool connected_before_ = false;
+  bool listened_before_ = false;
+  Clock::time_point auth_paused_until_{};
+  std::string auth_message_;
+};
+
+}  // namespace
+
+void request_stop() {
+  on_stop_signal(0);
+}
+
+void install_stop_signal_handlers() {
+  if (wake_pipe[0] < 0 && ::pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+    wake_pipe[0] = wake_pipe[1] = -1;
+  }
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+  // A closed connection must show up as an error from write(), not kill the process.
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+int run_connector(const config::ConnectorConfig& config, const std::vector<mapping::Mapping>& mappings,
+                  delivery::ApiKey api_key, const RunOptions& options) {
+  Connector connector(config, mappings, std::move(api_key));
+  return connector.run(options);
+}
+
+}  // namespace cc::cli

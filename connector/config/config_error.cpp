@@ -1,0 +1,157 @@
+#include "config/config_error.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace cc::config {
+
+std::string Diagnostic::to_string() const {
+  std::ostringstream out;
+  out << file;
+  if (line > 0) {
+    out << ':' << line;
+    if (column > 0) {
+      out << ':' << column;
+    }
+  }
+  out << ": " << (severity == Severity::error ? "error" : "warning") << ": " << message;
+  return out.str();
+}
+
+namespace {
+
+Diagnostic located(Diagnostic::Severity severity, const std::string& file, const toml::source_region& region,
+                   std::string message) {
+  return Diagnostic{severity, file, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column),
+                    std::move(message)};
+}
+
+std::string join_messages(const std::vector<Diagnostic>& diagnostics) {
+  std::string text;
+  for (const Diagnostic& diagnostic : diagnostics) {
+    if (!text.empty()) {
+      text += '\n';
+    }
+    text += diagnostic.to_string();
+  }
+  return text;
+}
+
+}  // namespace
+
+Diagnostic error_at(const std::string& file, const toml::node& node, std::string message) {
+  return located(Diagnostic::Severity::error, file, node.source(), std::move(message));
+}
+
+Diagnostic warning_at(const std::string& file, const toml::node& node, std::string message) {
+  return located(Diagnostic::Severity::warning, file, node.source(), std::move(message));
+}
+
+Diagnostic warning_at(const std::string& file, const toml::source_region& region, std::string message) {
+  return located(Diagnostic::Severity::warning, file, region, std::move(message));
+}
+
+Diagnostic error_in_file(const std::string& file, std::string message) {
+  return Diagnostic{Diagnostic::Severity::error, file, 0, 0, std::move(message)};
+}
+
+ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(join_messages(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+bool DiagnosticList::has_errors() const {
+  return std::any_of(items_.begin(), items_.end(),
+                     [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::error; });
+}
+
+std::vector<Diagnostic> DiagnosticList::warnings() const {
+  std::vector<Diagnostic> found;
+  for (const Diagnostic& diagnostic : items_) {
+    if (diagnostic.severity == Diagnostic::Severity::warning) {
+      found.push_back(diagnostic);
+    }
+  }
+  return found;
+}
+
+void DiagnosticList::throw_if_errors() const {
+  if (has_errors()) {
+    throw ConfigError(items_);
+  }
+}
+
+toml::table parse_toml_file(const std::string& path) {
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) {
+    throw ConfigError({error_in_file(path, "cannot read the file: check that it exists and is readable")});
+  }
+  std::stringstream content;
+  content << stream.rdbuf();
+
+  try {
+    return toml::parse(content.str(), path);
+  } catch (const toml::parse_error& error) {
+    const toml::source_region& region = error.source();
+    throw ConfigError({Diagnostic{Diagnostic::Severity::error, path, static_cast<int>(region.begin.line),
+                                  static_cast<int>(region.begin.column),
+                                  "invalid TOML: " + std::string(error.description())}});
+  }
+}
+
+std::string closest_name(const std::string& name, const std::vector<std::string>& allowed) {
+  // Levenshtein distance; names here are short, so the quadratic table is cheap.
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+      previous[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      current[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        std::size_t substitution = previous[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
+        current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+      }
+      std::swap(previous, current);
+    }
+    return previous[b.size()];
+  };
+
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
+  for (const std::string& candidate : allowed) {
+    std::size_t d = distance(name, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+void reject_unknown_keys(const std::string& file, const toml::table& table, const std::string& table_path,
+                         const std::vector<std::string>& allowed, DiagnosticList& diagnostics,
+                         const std::vector<std::string>& reported_elsewhere) {
+  for (const auto& [key, node] : table) {
+    std::string name(key.str());
+    if (std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
+        std::find(reported_elsewhere.begin(), reported_elsewhere.end(), name) != reported_elsewhere.end()) {
+      continue;
+    }
+    std::string message = "unknown key '" + (table_path.empty() ? name : table_path + "." + name) + "'";
+    std::string suggestion = closest_name(name, allowed);
+    if (!suggestion.empty()) {
+      message += "; did you mean '" + suggestion + "'?";
+    } else {
+      std::string list;
+      for (const std::string& option : allowed) {
+        list += (list.empty() ? "" : ", ") + option;
+      }
+      message += "; the keys allowed here are: " + list;
+    }
+    const toml::source_region& region = key.source();
+    diagnostics.add(Diagnostic{Diagnostic::Severity::error, file, static_cast<int>(region.begin.line),
+                               static_cast<int>(region.begin.column), message});
+  }
+}
+
+}  // namespace cc::config

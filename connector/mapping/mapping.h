@@ -1,0 +1,72 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config_error.h"
+
+namespace cc::mapping {
+
+// Where a key or value was written in a mapping file, for file:line:column messages.
+struct SourcePosition {
+  int line = 0;
+  int column = 0;
+};
+
+// One piece of a template: literal text, or a column whose value is inserted.
+struct TemplatePart {
+  bool is_column = false;
+  std::string text;  // the literal text, or the column name
+  SourcePosition position;
+};
+
+// How one target field of the import record gets its value.
+struct FieldSpec {
+  enum class Kind { column, template_text, literal };
+
+  std::string target;  // import record field, such as "req_zip"
+  Kind kind = Kind::column;
+  std::string column;                  // Kind::column
+  std::vector<TemplatePart> template_parts;  // Kind::template_text
+  std::string literal;                 // Kind::literal
+  std::optional<std::string> default_value;  // used when the value is null or empty after transforms
+  std::vector<std::string> transforms;       // applied in order
+  std::string timezone;                // for mysql_datetime; empty renders in UTC
+  std::size_t max_length = 0;          // for truncate; from the catalog unless the mapping sets it
+  SourcePosition position;             // of the field's key
+  SourcePosition column_position;      // of the column name, for unknown-column errors
+};
+
+// The table a mapping reads and how its rows are identified.
+struct SourceSpec {
+  std::string name;                      // used in logs, status rows and NOTIFY payloads
+  std::string table;                     // as written, such as "public.jobs" or "jobs"
+  std::vector<std::string> key_columns;  // primary key columns, in order
+  SourcePosition table_position;
+  SourcePosition key_position;
+};
+
+// A validated mapping file.
+struct Mapping {
+  std::string file;
+  SourceSpec source;
+  std::vector<FieldSpec> fields;
+  std::vector<config::Diagnostic> warnings;
+
+  // Every column the mapping reads: the key columns, then field columns and template columns.
+  std::vector<std::string> referenced_columns() const;
+};
+
+// Reads and validates one mapping file without touching the database. Throws config::ConfigError
+// with every problem located by file:line:column.
+Mapping load_mapping(const std::string& path);
+
+// Loads every file and rejects two mappings that use the same source name.
+std::vector<Mapping> load_mappings(const std::vector<std::string>& paths);
+
+// Returns true for a source name usable in trigger and function names: lowercase letters, digits
+// and underscores, at most 40 characters.
+bool is_valid_source_name(const std::string& name);
+
+}  // namespace cc::mapping

@@ -1,0 +1,94 @@
+#include "status/status_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/database.h"
+
+namespace cc::status {
+
+std::vector<DueRow> StatusStore::due_rows(pqxx::transaction_base& transaction, const std::string& source,
+                                          int limit) const {
+  pqxx::result result = transaction.exec_params(
+      with_schema("SELECT row_key::text, attempts FROM cc_sync.import_status "
+                  "WHERE source = $1 AND state IN ('pending', 'retrying') AND next_attempt_at <= now() "
+                  "ORDER BY queue_seq LIMIT $2",
+                  schema_),
+      source, limit);
+  std::vector<DueRow> rows;
+  rows.reserve(result.size());
+  for (const pqxx::row& row : result) {
+    rows.push_back(DueRow{row[0].as<std::string>(), row[1].as<int>()});
+  }
+  return rows;
+}
+
+void StatusStore::apply(pqxx::transaction_base& transaction, const std::string& source,
+                        const std::vector<RowUpdate>& updates) const {
+  if (updates.empty()) {
+    return;
+  }
+
+  // One jsonb array carries the whole round, so a round of hundreds of rows is one round trip.
+  nlohmann::json rows = nlohmann::json::array();
+  for (const RowUpdate& update : updates) {
+    nlohmann::json row;
+    row["row_key"] = nlohmann::json::parse(update.row_key);
+    row["state"] = update.state;
+    row["http_status"] = update.http_status ? nlohmann::json(*update.http_status) : nlohmann::json(nullptr);
+    row["response_body"] = update.response_body ? nlohmann::json(*update.response_body) : nlohmann::json(nullptr);
+    row["response_id"] = update.response_id ? nlohmann::json(*update.response_id) : nlohmann::json(nullptr);
+    row["error"] = update.error ? nlohmann::json(*update.error) : nlohmann::json(nullptr);
+    row["payload"] = update.payload ? nlohmann::json::parse(*update.payload) : nlohmann::json(nullptr);
+    row["retry_in_ms"] = update.retry_in.count();
+    row["attempts_delta"] = update.attempts_delta;
+    rows.push_back(std::move(row));
+  }
+
+  // Bodies from a misbehaving proxy may carry bytes that are not UTF-8; replace them rather than
+  // fail the whole round.
+  std::string json = rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  transaction.exec_params0(with_schema(R"sql(
+UPDATE cc_sync.import_status AS s
+   SET state = u.state,
+       attempts = s.attempts + u.attempts_delta,
+       http_status = CASE WHEN u.state = 'sending' THEN s.http_status ELSE u.http_status END,
+       response_body = CASE WHEN u.state = 'sending' THEN s.response_body ELSE u.response_body END,
+       response_id = coalesce(u.response_id, s.response_id),
+       error = CASE WHEN u.state = 'sending' THEN s.error ELSE u.error END,
+       payload = coalesce(u.payload, s.payload),
+       next_attempt_at = now() + u.retry_in_ms * interval '1 millisecond',
+       last_attempt_at = CASE WHEN u.state = 'sending' THEN now() ELSE s.last_attempt_at END,
+       imported_at = CASE WHEN u.state = 'imported' THEN now() ELSE s.imported_at END,
+       updated_at = now()
+  FROM jsonb_to_recordset($2::jsonb) AS u(row_key jsonb, state text, http_status integer, response_body text,
+                                          response_id text, error text, payload jsonb, retry_in_ms bigint,
+                                          attempts_delta integer)
+ WHERE s.source = $1 AND s.row_key = u.row_key
+)sql",
+                                       schema_),
+                           source, json);
+}
+
+long long StatusStore::recover_in_doubt(pqxx::transaction_base& transaction) const {
+  pqxx::result result = transaction.exec(with_schema(
+      "UPDATE cc_sync.import_status SET state = 'pending', in_doubt = true, next_attempt_at = now(), "
+      "error = 'the connector stopped while this row was being sent; it may already be in Contractors Cloud', "
+      "updated_at = now() WHERE state = 'sending' RETURNING 1",
+      schema_));
+  return static_cast<long long>(result.size());
+}
+
+StatusStore::Backlog StatusStore::backlog(pqxx::transaction_base& transaction) const {
+  pqxx::result result = transaction.exec(with_schema(
+      "SELECT count(*), extract(epoch FROM greatest(min(next_attempt_at) - now(), interval '0'))::float8 * 1000 "
+      "FROM cc_sync.import_status WHERE state IN ('pending', 'retrying')",
+      schema_));
+  Backlog backlog;
+  backlog.rows = result[0][0].as<long long>();
+  if (!result[0][1].is_null()) {
+    backlog.next_due_in = std::chrono::milliseconds(static_cast<long long>(result[0][1].as<double>()));
+  }
+  return backlog;
+}
+
+}  // namespace cc::status

@@ -1,0 +1,282 @@
+// Delivery against cc-mock-api over real HTTP: rejected keys, retries, permanent failures, held
+// rows and their re-evaluation, body formats and a stop while requests are in flight.
+
+#include <signal.h>
+
+#include <doctest/doctest.h>
+
+#include "support/connector_setup.h"
+#include "support/mock_api_process.h"
+
+using namespace cc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string api_key = "delivery-test-key";
+
+std::unique_ptr<ConnectorSetup> prepared_jobs(TestDatabase& database, ConnectorOptions options) {
+  database.exec(jobs_table_sql);
+  if (options.api_key == ConnectorOptions{}.api_key) {
+    options.api_key = api_key;
+  }
+  auto setup = std::make_unique<ConnectorSetup>(database, options,
+                                                std::map<std::string, std::string>{{"jobs.toml", jobs_mapping_toml}});
+  ProcessResult init = setup->run({"init"});
+  INFO(init.output);
+  REQUIRE(init.exit_code == 0);
+  return setup;
+}
+
+void insert_jobs(TestDatabase& database, long long from, long long to) {
+  auto connection = database.connect();
+  pqxx::work transaction(*connection);
+  for (long long id = from; id <= to; ++id) {
+    insert_job(transaction, id);
+  }
+  transaction.commit();
+}
+
+long long count_in_state(TestDatabase& database, const std::string& state) {
+  return database.count("SELECT count(*) FROM cc_sync.import_status WHERE state = '" + state + "'");
+}
+
+}  // namespace
+
+TEST_CASE("delivery wrong api key") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.api_key = "rotated-away-key-0000";
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 3);
+
+  ProcessResult run = setup->run({"run", "--once"});
+  CHECK(run.exit_code == 1);
+  CHECK(run.output.find("rejected the key") != std::string::npos);
+  CHECK(run.output.find("CC_TEST_API_KEY") != std::string::npos);
+  CHECK(run.output.find("rotated-away-key-0000") == std::string::npos);
+
+  // No row is blamed for a rejected key: all stay pending with no attempt counted.
+  CHECK(count_in_state(database, "pending") == 3);
+  CHECK(count_in_state(database, "failed") == 0);
+  CHECK(database.count("SELECT coalesce(sum(attempts), 0) FROM cc_sync.import_status") == 0);
+  CHECK(mock.records().empty());
+}
+
+TEST_CASE("delivery retries 503 then imports") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.concurrency = 1;
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 3);
+  mock.fail_next(503, 2);
+
+  ProcessResult run = setup->run({"run", "--once"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(count_in_state(database, "imported") == 3);
+  CHECK(count_in_state(database, "failed") == 0);
+  // Three rows, two of them retried once each.
+  CHECK(database.count("SELECT sum(attempts) FROM cc_sync.import_status") == 5);
+  CHECK(mock.records().size() == 3);
+  CHECK(run.output.find("retrying source=jobs") != std::string::npos);
+}
+
+TEST_CASE("delivery gives up after max attempts") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.max_attempts = 3;
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 1);
+  mock.fail_next(502, 100);
+
+  ProcessResult run = setup->run({"run", "--once"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(count_in_state(database, "failed") == 1);
+  CHECK(database.scalar("SELECT attempts FROM cc_sync.import_status") == "3");
+  CHECK(database.scalar("SELECT error FROM cc_sync.import_status").find("gave up after 3 attempts") !=
+        std::string::npos);
+  CHECK(database.scalar("SELECT http_status FROM cc_sync.import_status") == "502");
+}
+
+TEST_CASE("delivery 400 fails only that row") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.concurrency = 1;
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 3);
+  // Rows are sent in capture order with one request in flight, so job 1 gets the 400.
+  mock.fail_next(400, 1);
+
+  ProcessResult run = setup->run({"run", "--once"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(database.scalar("SELECT state FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'") == "failed");
+  CHECK(database.scalar("SELECT http_status FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'") == "400");
+  CHECK(database.scalar("SELECT response_body FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'") != "");
+  CHECK(database.scalar("SELECT attempts FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'") == "1");
+  CHECK(count_in_state(database, "imported") == 2);
+  CHECK(run.output.find("key={\"id\": 1}") != std::string::npos);
+}
+
+TEST_CASE("delivery holds invalid row until fixed") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 2);
+  database.exec("UPDATE jobs SET state = 'Nowhere', zip = '2751' WHERE id = 2");
+
+  ProcessResult first = setup->run({"run", "--once"});
+  INFO(first.output);
+  CHECK(first.exit_code == 0);
+  CHECK(count_in_state(database, "imported") == 1);
+  CHECK(count_in_state(database, "held") == 1);
+  std::string reason = database.scalar("SELECT error FROM cc_sync.import_status WHERE row_key = '{\"id\": 2}'");
+  CHECK(reason.find("req_state") != std::string::npos);
+  CHECK(reason.find("Nowhere") != std::string::npos);
+  CHECK(reason.find("req_zip") != std::string::npos);
+  CHECK(database.scalar("SELECT attempts FROM cc_sync.import_status WHERE row_key = '{\"id\": 2}'") == "0");
+  CHECK(mock.records().size() == 1);
+
+  // The shop fixes the row; its UPDATE is captured and the held row is evaluated again.
+  database.exec("UPDATE jobs SET state = 'NC', zip = '27513' WHERE id = 2");
+  ProcessResult second = setup->run({"run", "--once"});
+  INFO(second.output);
+  CHECK(second.exit_code == 0);
+  CHECK(count_in_state(database, "imported") == 2);
+  CHECK(mock.records().size() == 2);
+}
+
+TEST_CASE("delivery sends invalid rows when configured") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.invalid_records = "send";
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 1);
+  database.exec("UPDATE jobs SET customer_first = NULL WHERE id = 1");
+
+  ProcessResult run = setup->run({"run", "--once"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(count_in_state(database, "imported") == 1);
+  nlohmann::json records = mock.records();
+  REQUIRE(records.size() == 1);
+  CHECK_FALSE(records[0]["record"].contains("req_firstname"));
+  // The API puts an incomplete record in its import queue for a person to finish.
+  CHECK(database.scalar("SELECT response_body FROM cc_sync.import_status").find("queued") != std::string::npos);
+}
+
+TEST_CASE("delivery json body double-encoded auth") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.format = "json";
+  options.auth = "double-encoded";
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 1);
+
+  ProcessResult run = setup->run({"run", "--once"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  nlohmann::json records = mock.records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["content_type"] == "json");
+  CHECK(records[0]["auth"] == "double");
+  CHECK(records[0]["record"]["req_state"] == "NC");
+  CHECK(records[0]["record"]["req_zip"] == "27513");
+  CHECK(records[0]["record"]["req_street"] == "118 Maple Ave");
+  CHECK(records[0]["record"]["req_accountname"] == "Whitfield, Dana");
+  CHECK(records[0]["record"]["opt_phonePrimary"] == "(919) 467-2210");
+  CHECK(records[0]["record"]["source"] == "In-house job system");
+
+  // The stored payload and the response id are written back for the shop to query.
+  CHECK(database.scalar("SELECT payload->>'req_oppnum' FROM cc_sync.import_status") == "1");
+  CHECK(database.scalar("SELECT response_id FROM cc_sync.import_status") == records[0]["id"].get<std::string>());
+  CHECK(database.scalar("SELECT http_status FROM cc_sync.import_status") == "200");
+}
+
+TEST_CASE("delivery skips deleted source row") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 2);
+  database.exec("DELETE FROM jobs WHERE id = 2");
+
+  ProcessResult run = setup->run({"run", "--once"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(count_in_state(database, "imported") == 1);
+  CHECK(count_in_state(database, "skipped") == 1);
+  CHECK(database.scalar("SELECT error FROM cc_sync.import_status WHERE state = 'skipped'").find("no longer exists") !=
+        std::string::npos);
+}
+
+TEST_CASE("delivery stops cleanly on SIGTERM") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  mock.set_latency(700ms);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.concurrency = 4;
+  options.batch_size = 4;
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 20);
+
+  std::unique_ptr<ChildProcess> connector = setup->start({"run"});
+  REQUIRE(wait_until([&] { return count_in_state(database, "sending") > 0; }, 15s));
+  connector->send_signal(SIGTERM);
+  std::optional<int> exit_code = connector->wait_for_exit(15s);
+  INFO(connector->log());
+  CHECK(exit_code == 0);
+
+  // The requests in flight finished and their outcomes were recorded: nothing is left in doubt.
+  CHECK(count_in_state(database, "sending") == 0);
+  CHECK(count_in_state(database, "imported") >= 4);
+  CHECK(count_in_state(database, "imported") == static_cast<long long>(mock.records().size()));
+}
+
+TEST_CASE("status reports counts and errors") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 3);
+  database.exec("UPDATE jobs SET zip = 'unknown' WHERE id = 3");
+  REQUIRE(setup->run({"run", "--once"}).exit_code == 0);
+
+  ProcessResult status = setup->run({"status", "--json"});
+  INFO(status.output);
+  REQUIRE(status.exit_code == 0);
+  nlohmann::json report = nlohmann::json::parse(status.output);
+  REQUIRE(report["sources"].size() == 1);
+  const nlohmann::json& jobs = report["sources"][0];
+  CHECK(jobs["source"] == "jobs");
+  CHECK(jobs["counts"]["imported"] == 2);
+  CHECK(jobs["counts"]["held"] == 1);
+  CHECK(jobs["counts"]["pending"] == 0);
+  REQUIRE(jobs["recent_errors"].size() == 1);
+  CHECK(jobs["recent_errors"][0]["row_key"]["id"] == 3);
+  CHECK(jobs["watermark_age_seconds"].is_number());
+
+  ProcessResult text = setup->run({"status"});
+  CHECK(text.exit_code == 0);
+  CHECK(text.output.find("IMPORTED") != std::string::npos);
+  CHECK(text.output.find("req_zip") != std::string::npos);
+}
