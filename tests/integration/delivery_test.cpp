@@ -280,3 +280,39 @@ TEST_CASE("status reports counts and errors") {
   CHECK(text.output.find("IMPORTED") != std::string::npos);
   CHECK(text.output.find("req_zip") != std::string::npos);
 }
+
+TEST_CASE("delivery retries timeouts and refused connections") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.timeout = "300ms";
+  options.max_attempts = 50;
+  options.concurrency = 1;
+
+  // Nothing listens on port 9 of the loopback address: every attempt is refused.
+  options.api_url = "http://127.0.0.1:9/api/v2/import/record";
+  {
+    auto refused = prepared_jobs(database, options);
+    insert_jobs(database, 1, 1);
+    std::unique_ptr<ChildProcess> connector = refused->start({"run"});
+    CHECK(wait_until([&] { return database.count("SELECT coalesce(max(attempts), 0) FROM cc_sync.import_status") >= 2; }, 15s));
+    connector->send_signal(SIGTERM);
+    CHECK(connector->wait_for_exit(15s) == 0);
+    CHECK(count_in_state(database, "retrying") == 1);
+    CHECK(database.scalar("SELECT error FROM cc_sync.import_status").find("request failed") != std::string::npos);
+  }
+
+  // The mock answers more slowly than the timeout, then recovers.
+  database.exec("DROP SCHEMA cc_sync CASCADE; DROP TABLE jobs");
+  options.api_url = mock.url();
+  auto slow = prepared_jobs(database, options);
+  insert_jobs(database, 1, 1);
+  mock.set_latency(1500ms);
+  std::unique_ptr<ChildProcess> connector = slow->start({"run"});
+  CHECK(wait_until([&] { return database.count("SELECT coalesce(max(attempts), 0) FROM cc_sync.import_status") >= 2; }, 15s));
+  CHECK(database.scalar("SELECT error FROM cc_sync.import_status").find("timed out") != std::string::npos);
+  mock.set_latency(0ms);
+  CHECK(wait_until([&] { return count_in_state(database, "imported") == 1; }, 15s));
+  connector->send_signal(SIGTERM);
+  CHECK(connector->wait_for_exit(15s) == 0);
+}
