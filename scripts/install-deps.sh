@@ -8,6 +8,7 @@ packages=(
   libpqxx-dev libpq-dev libcurl4-openssl-dev nlohmann-json3-dev libtomlplusplus-dev
   libspdlog-dev libcli11-dev libcpp-httplib-dev libphonenumber-dev libhowardhinnant-date-dev
   doctest-dev tzdata ca-certificates curl
+  clang-14 libclang-rt-14-dev
   postgresql-15 postgresql-client-15
 )
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/database.h"
 #include "common/errors.h"
 
 namespace cc::capture {
@@ -10,6 +11,7 @@ namespace {
 
 // Name of the extra column that carries each row's key; chosen to be unlikely in a shop's table.
 constexpr const char* key_column_alias = "cc_connector_row_key";
+constexpr const char* selected_column_alias = "cc_connector_selected";
 
 std::string doubled(const std::string& text, char quote) {
   std::string out(1, quote);
@@ -32,8 +34,28 @@ std::string sql_identifier(const std::string& name) {
 
 }  // namespace
 
-SourceReader::SourceReader(const mapping::Mapping& mapping, std::string resolved_table)
-    : mapping_(mapping), table_(std::move(resolved_table)) {}
+SourceReader::SourceReader(pqxx::transaction_base& transaction, const mapping::Mapping& mapping,
+                           std::string resolved_table)
+    : mapping_(mapping), table_(std::move(resolved_table)), relation_(table_) {
+  if (!mapping.source.query.empty()) {
+    relation_ = "(" + mapping.source.query + ")";
+  } else if (!mapping.source.view.empty()) {
+    std::optional<std::string> view = resolve_table(transaction, mapping.source.view);
+    if (!view) {
+      throw RuntimeFailure("source '" + mapping.source.name + "': view '" + mapping.source.view +
+                           "' does not exist (" + mapping.file + ")");
+    }
+    relation_ = *view;
+  }
+}
+
+std::string SourceReader::filtered_relation() const {
+  // The where expression is evaluated in a subquery of its own, where only the relation's columns
+  // are in scope, so its column names cannot clash with the key record joined outside. The
+  // parentheses keep an expression with OR whole; NULL counts as not selected.
+  std::string selected = mapping_.source.where.empty() ? "true" : "coalesce((" + mapping_.source.where + "), false)";
+  return "(SELECT r.*, " + selected + " AS " + selected_column_alias + " FROM " + relation_ + " AS r)";
+}
 
 std::string SourceReader::key_object_sql(const std::string& row_alias) const {
   // The same expression as the capture trigger's, so the key text matches import_status.row_key.
@@ -54,6 +76,10 @@ std::vector<KeyedRow> SourceReader::convert(const pqxx::result& result) const {
       std::string name = result.column_name(i);
       if (name == key_column_alias) {
         keyed.row_key = row[i].c_str();
+        continue;
+      }
+      if (name == selected_column_alias) {
+        keyed.selected = row[i].as<bool>();
         continue;
       }
       mapping::ColumnValue value;
@@ -86,7 +112,10 @@ std::vector<KeyedRow> SourceReader::read_by_keys(pqxx::transaction_base& transac
   }
 
   // The jsonb key goes back to the column types through the table's own row type.
-  std::string sql = "SELECT " + key_object_sql("t") + " AS " + key_column_alias + ", t.* FROM jsonb_array_elements($1::jsonb) AS e(key) CROSS JOIN LATERAL jsonb_populate_record(NULL::" + table_ + ", e.key) AS k JOIN " + table_ + " AS t ON " + join_condition;
+  std::string sql = "SELECT " + key_object_sql("t") + " AS " + key_column_alias +
+                    ", t.* FROM jsonb_array_elements($1::jsonb) AS e(key) " +
+                    "CROSS JOIN LATERAL jsonb_populate_record(NULL::" + table_ + ", e.key) AS k JOIN " +
+                    filtered_relation() + " AS t ON " + join_condition;
   return convert(transaction.exec_params(sql, keys_json));
 }
 
@@ -95,9 +124,23 @@ std::vector<KeyedRow> SourceReader::read_first(pqxx::transaction_base& transacti
   for (std::size_t i = 0; i < mapping_.source.key_columns.size(); ++i) {
     order += (i == 0 ? "" : ", ") + std::string("t.") + transaction.quote_name(mapping_.source.key_columns[i]);
   }
-  std::string sql = "SELECT " + key_object_sql("t") + " AS " + key_column_alias + ", t.* FROM " + table_ +
-                    " AS t ORDER BY " + order + " LIMIT " + std::to_string(limit);
+  std::string sql = "SELECT " + key_object_sql("t") + " AS " + key_column_alias + ", t.* FROM " +
+                    filtered_relation() + " AS t ORDER BY " + order + " LIMIT " + std::to_string(limit);
   return convert(transaction.exec(sql));
+}
+
+std::string stored_key(pqxx::transaction_base& transaction, const mapping::Mapping& mapping,
+                       const std::string& resolved_table, const std::string& argument) {
+  std::string key = key_from_argument(mapping, argument);
+  std::string build = "jsonb_build_object(";
+  for (std::size_t i = 0; i < mapping.source.key_columns.size(); ++i) {
+    const std::string& column = mapping.source.key_columns[i];
+    build += (i == 0 ? "" : ", ") + sql_literal(column) + ", k." + sql_identifier(column);
+  }
+  build += ")::text";
+  pqxx::result row =
+      transaction.exec_params("SELECT " + build + " FROM jsonb_populate_record(NULL::" + resolved_table + ", $1::jsonb) AS k", key);
+  return row[0][0].as<std::string>();
 }
 
 std::string key_from_argument(const mapping::Mapping& mapping, const std::string& argument) {

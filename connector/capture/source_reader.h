@@ -15,6 +15,7 @@ namespace cc::capture {
 struct KeyedRow {
   std::string row_key;  // jsonb text, such as {"id": 42}
   mapping::SourceRow row;
+  bool selected = true;  // false when the mapping's source.where is not true for the row
 };
 
 // Reads the current version of source rows by key. Keys are jsonb objects of key column values
@@ -22,7 +23,9 @@ struct KeyedRow {
 // own types, so bigint, UUID, text and composite keys all compare with the table's index.
 class SourceReader {
  public:
-  SourceReader(const mapping::Mapping& mapping, std::string resolved_table);
+  // `resolved_table` is the watched table; fields are read from the mapping's view or query when
+  // it has one. Throws cc::RuntimeFailure when the view does not exist.
+  SourceReader(pqxx::transaction_base& transaction, const mapping::Mapping& mapping, std::string resolved_table);
 
   // Returns the rows that still exist, in no particular order; a key with no row is absent.
   std::vector<KeyedRow> read_by_keys(pqxx::transaction_base& transaction, const std::vector<std::string>& row_keys) const;
@@ -35,10 +38,17 @@ class SourceReader {
  private:
   std::vector<KeyedRow> convert(const pqxx::result& result) const;
   std::string key_object_sql(const std::string& row_alias) const;
+  std::string filtered_relation() const;
 
   const mapping::Mapping& mapping_;
   std::string table_;
+  std::string relation_;  // what fields are read from: the table, a view, or "(query)"
 };
+
+// Returns a --key argument as import_status stores keys: each value converted to its key
+// column's type, so "42" matches {"id": 42}. Throws cc::UsageError for a value that does not fit.
+std::string stored_key(pqxx::transaction_base& transaction, const mapping::Mapping& mapping,
+                       const std::string& resolved_table, const std::string& argument);
 
 // Builds the jsonb key text for a preview --key argument: a JSON object of the key columns, or, for
 // a single-column key, the bare value. Throws cc::UsageError for a value that does not fit the key.

@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <iostream>
+#include <algorithm>
 #include <map>
 
 #include "capture/schema_installer.h"
@@ -10,6 +11,7 @@
 #include "common/secret.h"
 #include "config/connector_config.h"
 #include "mapping/mapping.h"
+#include "mapping/transforms.h"
 
 namespace cc::cli {
 
@@ -25,21 +27,38 @@ Diagnostic located(const mapping::Mapping& mapping, mapping::SourcePosition posi
   return Diagnostic{severity, mapping.file, position.line, position.column, std::move(message)};
 }
 
-// Columns of a table with their type names, or an empty map when it has none.
-std::map<std::string, std::string> table_columns(pqxx::transaction_base& transaction, const std::string& table) {
-  pqxx::result rows = transaction.exec_params(
-      "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-      "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-      table);
-  std::map<std::string, std::string> columns;
-  for (const pqxx::row& row : rows) {
-    columns[row[0].as<std::string>()] = row[1].as<std::string>();
+// A column of what a mapping reads: its type family for transform checks, and its SQL type name.
+struct ColumnInfo {
+  mapping::ColumnType type = mapping::ColumnType::text;
+  std::string type_name;
+};
+
+// The columns that reading `relation` returns, with their types. Throws pqxx::sql_error when the
+// relation (a table, a view or a parenthesised query) cannot be read.
+std::map<std::string, ColumnInfo> relation_columns(pqxx::transaction_base& transaction, const std::string& relation) {
+  pqxx::result empty = transaction.exec("SELECT * FROM " + relation + " AS r LIMIT 0");
+  std::map<std::string, ColumnInfo> columns;
+  for (pqxx::row::size_type i = 0; i < empty.columns(); ++i) {
+    ColumnInfo info;
+    info.type = mapping::column_type_from_oid(empty.column_type(i));
+    pqxx::result name = transaction.exec_params("SELECT format_type($1::oid, NULL)", static_cast<long>(empty.column_type(i)));
+    info.type_name = name[0][0].as<std::string>();
+    columns[empty.column_name(i)] = info;
   }
   return columns;
 }
 
-void check_column(const mapping::Mapping& mapping, const std::string& table,
-                  const std::map<std::string, std::string>& columns, const std::string& column,
+// Character limit of a varchar(n) or char(n) column of a table or view, or 0 when unlimited.
+std::size_t declared_length(pqxx::transaction_base& transaction, const std::string& relation, const std::string& column) {
+  pqxx::result found = transaction.exec_params(
+      "SELECT CASE WHEN atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND atttypmod > 4 THEN atttypmod - 4 "
+      "ELSE 0 END FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped",
+      relation, column);
+  return found.empty() ? 0 : found[0][0].as<std::size_t>();
+}
+
+void check_column(const mapping::Mapping& mapping, const std::string& relation,
+                  const std::map<std::string, ColumnInfo>& columns, const std::string& column,
                   mapping::SourcePosition position, const std::string& used_by, std::vector<Diagnostic>& found) {
   if (columns.count(column) != 0) {
     return;
@@ -48,7 +67,7 @@ void check_column(const mapping::Mapping& mapping, const std::string& table,
   for (const auto& [name, type] : columns) {
     names.push_back(name);
   }
-  std::string message = used_by + " names column '" + column + "', which does not exist in table " + table;
+  std::string message = used_by + " names column '" + column + "', which does not exist in " + relation;
   std::string suggestion = config::closest_name(column, names);
   if (!suggestion.empty()) {
     message += "; did you mean '" + suggestion + "'?";
@@ -62,48 +81,155 @@ void check_column(const mapping::Mapping& mapping, const std::string& table,
   found.push_back(located(mapping, position, Diagnostic::Severity::error, message));
 }
 
-// Checks every mapping against the live database: tables, key columns and field columns exist.
+// The first column a field reads, whose type decides which transforms fit; nullptr for a
+// template or literal, which are text.
+const ColumnInfo* field_column(const mapping::FieldSpec& field, const std::map<std::string, ColumnInfo>& columns) {
+  const std::string* name = nullptr;
+  if (field.kind == mapping::FieldSpec::Kind::column) {
+    name = &field.column;
+  } else if (field.kind == mapping::FieldSpec::Kind::coalesce && !field.coalesce_columns.empty()) {
+    name = &field.coalesce_columns.front();
+  }
+  if (name == nullptr) {
+    return nullptr;
+  }
+  auto found = columns.find(*name);
+  return found == columns.end() ? nullptr : &found->second;
+}
+
+void check_field_types(const mapping::Mapping& mapping, const mapping::FieldSpec& field, const std::string& relation,
+                       const std::map<std::string, ColumnInfo>& columns, pqxx::transaction_base& transaction,
+                       bool relation_is_table, std::vector<Diagnostic>& found) {
+  const ColumnInfo* column = field_column(field, columns);
+
+  // Only the first transform sees the column's own type; later ones read the text it returns.
+  if (column != nullptr && !field.transforms.empty() &&
+      !mapping::transform_accepts(field.transforms.front().name, column->type)) {
+    found.push_back(located(mapping, field.transform_positions.front(), Diagnostic::Severity::error,
+                            "fields." + field.target + ": transform " + field.transforms.front().name +
+                                " cannot read column '" +
+                                (field.kind == mapping::FieldSpec::Kind::column ? field.column
+                                                                                : field.coalesce_columns.front()) +
+                                "' of type " + column->type_name +
+                                "; convert it in a source.query, or use a transform made for that type"));
+  }
+
+  // A field the API stores as varchar(155) fed from a longer column is cut by the API or rejected.
+  bool truncated = std::any_of(field.transforms.begin(), field.transforms.end(),
+                               [](const mapping::TransformStep& step) { return step.name == "truncate"; });
+  if (field.max_length == 0 || truncated || column == nullptr) {
+    return;
+  }
+  std::size_t limit = 0;
+  if (relation_is_table && field.kind == mapping::FieldSpec::Kind::column) {
+    limit = declared_length(transaction, relation, field.column);
+  }
+  bool unbounded_text = column->type == mapping::ColumnType::text || column->type == mapping::ColumnType::json;
+  if ((limit == 0 && unbounded_text) || limit > field.max_length) {
+    found.push_back(located(mapping, field.position, Diagnostic::Severity::warning,
+                            "fields." + field.target + " comes from a column of type " + column->type_name +
+                                ", whose values may exceed the " + std::to_string(field.max_length) +
+                                " characters the API stores; add the truncate transform"));
+  }
+}
+
+// Checks a mapping against the live database: table, view or query, key, field and template
+// columns, the where expression and the column types the transforms read.
+void check_mapping(const mapping::Mapping& mapping, pqxx::connection& connection, std::vector<Diagnostic>& found) {
+  pqxx::nontransaction transaction(connection);
+  std::optional<std::string> table = resolve_table(transaction, mapping.source.table);
+  if (!table) {
+    found.push_back(located(mapping, mapping.source.table_position, Diagnostic::Severity::error,
+                            "table '" + mapping.source.table +
+                                "' does not exist in the database (or this role cannot see it); check "
+                                "source.table and the search_path"));
+    return;
+  }
+  std::map<std::string, ColumnInfo> table_columns = relation_columns(transaction, *table);
+  for (const std::string& key : mapping.source.key_columns) {
+    check_column(mapping, "table " + *table, table_columns, key, mapping.source.key_position, "source.key", found);
+  }
+
+  std::string relation = *table;
+  std::string described = "table " + *table;
+  mapping::SourcePosition relation_position = mapping.source.table_position;
+  if (!mapping.source.view.empty()) {
+    std::optional<std::string> view = resolve_table(transaction, mapping.source.view);
+    if (!view) {
+      found.push_back(located(mapping, mapping.source.view_position, Diagnostic::Severity::error,
+                              "view '" + mapping.source.view + "' does not exist in the database; check source.view"));
+      return;
+    }
+    relation = *view;
+    described = "view " + *view;
+    relation_position = mapping.source.view_position;
+  } else if (!mapping.source.query.empty()) {
+    relation = "(" + mapping.source.query + ")";
+    described = "source.query";
+    relation_position = mapping.source.query_position;
+  }
+
+  std::map<std::string, ColumnInfo> columns;
+  try {
+    columns = relation_columns(transaction, relation);
+  } catch (const pqxx::sql_error& error) {
+    found.push_back(located(mapping, relation_position, Diagnostic::Severity::error,
+                            described + " cannot be read: " + error.what()));
+    return;
+  }
+  if (relation != *table) {
+    for (const std::string& key : mapping.source.key_columns) {
+      check_column(mapping, described, columns, key, relation_position, described + " must return key column", found);
+    }
+  }
+
+  if (!mapping.source.where.empty()) {
+    try {
+      transaction.exec("SELECT 1 FROM " + relation + " AS r WHERE (" + mapping.source.where + ") LIMIT 0");
+    } catch (const pqxx::sql_error& error) {
+      found.push_back(located(mapping, mapping.source.where_position, Diagnostic::Severity::error,
+                              "source.where is not a valid condition on " + described + ": " + error.what()));
+    }
+  }
+
+  for (const mapping::FieldSpec& field : mapping.fields) {
+    if (field.kind == mapping::FieldSpec::Kind::column) {
+      check_column(mapping, described, columns, field.column, field.column_position, "fields." + field.target, found);
+    }
+    for (std::size_t i = 0; i < field.coalesce_columns.size(); ++i) {
+      check_column(mapping, described, columns, field.coalesce_columns[i], field.coalesce_positions[i],
+                   "fields." + field.target + ".coalesce", found);
+    }
+    for (const mapping::TemplatePart& part : field.template_parts) {
+      if (part.is_column) {
+        check_column(mapping, described, columns, part.text, part.position, "fields." + field.target + ".template",
+                     found);
+      }
+    }
+    check_field_types(mapping, field, relation, columns, transaction, relation == *table || !mapping.source.view.empty(),
+                      found);
+  }
+}
+
 std::vector<Diagnostic> check_against_database(const config::ConnectorConfig& config,
                                                const std::vector<mapping::Mapping>& mappings) {
   std::vector<Diagnostic> found;
   auto connection = open_connection(config.database.url, "cc-connector check");
-  pqxx::read_transaction transaction(*connection);
-
-  std::optional<int> version = capture::installed_schema_version(transaction, config.database.schema);
-  if (!version) {
-    found.push_back(Diagnostic{Diagnostic::Severity::warning, config.path, 0, 0,
-                               "schema " + config.database.schema + " is not installed yet; run `cc-connector init`"});
-  } else if (*version != capture::expected_schema_version()) {
-    found.push_back(Diagnostic{Diagnostic::Severity::warning, config.path, 0, 0,
-                               "schema " + config.database.schema + " is at version " + std::to_string(*version) +
-                                   "; run `cc-connector init` to upgrade it to version " +
-                                   std::to_string(capture::expected_schema_version())});
+  {
+    pqxx::nontransaction transaction(*connection);
+    std::optional<int> version = capture::installed_schema_version(transaction, config.database.schema);
+    if (!version) {
+      found.push_back(Diagnostic{Diagnostic::Severity::warning, config.path, 0, 0,
+                                 "schema " + config.database.schema + " is not installed yet; run `cc-connector init`"});
+    } else if (*version != capture::expected_schema_version()) {
+      found.push_back(Diagnostic{Diagnostic::Severity::warning, config.path, 0, 0,
+                                 "schema " + config.database.schema + " is at version " + std::to_string(*version) +
+                                     "; run `cc-connector init` to upgrade it to version " +
+                                     std::to_string(capture::expected_schema_version())});
+    }
   }
-
   for (const mapping::Mapping& mapping : mappings) {
-    std::optional<std::string> table = resolve_table(transaction, mapping.source.table);
-    if (!table) {
-      found.push_back(located(mapping, mapping.source.table_position, Diagnostic::Severity::error,
-                              "table '" + mapping.source.table +
-                                  "' does not exist in the database (or this role cannot see it); check "
-                                  "source.table and the search_path"));
-      continue;
-    }
-    std::map<std::string, std::string> columns = table_columns(transaction, *table);
-    for (const std::string& key : mapping.source.key_columns) {
-      check_column(mapping, *table, columns, key, mapping.source.key_position, "source.key", found);
-    }
-    for (const mapping::FieldSpec& field : mapping.fields) {
-      if (field.kind == mapping::FieldSpec::Kind::column) {
-        check_column(mapping, *table, columns, field.column, field.column_position, "fields." + field.target, found);
-      }
-      for (const mapping::TemplatePart& part : field.template_parts) {
-        if (part.is_column) {
-          check_column(mapping, *table, columns, part.text, part.position, "fields." + field.target + ".template",
-                       found);
-        }
-      }
-    }
+    check_mapping(mapping, *connection, found);
   }
   return found;
 }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "capture/schema_installer.h"
+#include "capture/source_reader.h"
 #include "cli/run_loop.h"
 #include "common/database.h"
 #include "common/errors.h"
@@ -85,6 +86,92 @@ int command_status(const GlobalOptions& global, bool json) {
   } else {
     std::cout << status::render_status_text(sources);
   }
+  return exit_ok;
+}
+
+int command_retry(const GlobalOptions& global, const RetryOptions& options) {
+  if (options.state != "failed" && options.state != "held" && options.state != "all") {
+    throw UsageError("--state must be failed, held or all, not '" + options.state + "'");
+  }
+  Loaded loaded = load_all(global);
+  std::string schema = loaded.config.database.schema;
+  auto connection = open_connection(loaded.config.database.url, "cc-connector retry");
+  pqxx::work transaction(*connection);
+
+  std::string states = options.state == "all" ? "'failed', 'held'" : transaction.quote(options.state);
+  std::string sql = "UPDATE " + schema + ".import_status SET state = 'pending', attempts = 0, next_attempt_at = now(), "
+                    "error = NULL, updated_at = now() WHERE state IN (" + states + ")";
+  if (!options.source.empty()) {
+    sql += " AND source = " + transaction.quote(options.source);
+  }
+  if (!options.key.empty()) {
+    const mapping::Mapping* mapping = nullptr;
+    for (const mapping::Mapping& candidate : loaded.mappings) {
+      if (candidate.source.name == options.source) {
+        mapping = &candidate;
+      }
+    }
+    if (mapping == nullptr) {
+      throw UsageError("--key needs --source with the name of a configured source");
+    }
+    std::optional<std::string> table = resolve_table(transaction, mapping->source.table);
+    if (!table) {
+      throw RuntimeFailure("source '" + mapping->source.name + "': table '" + mapping->source.table +
+                           "' does not exist");
+    }
+    std::string key = capture::stored_key(transaction, *mapping, *table, options.key);
+    sql += " AND row_key = " + transaction.quote(key) + "::jsonb";
+  }
+  long long count = static_cast<long long>(transaction.exec(sql + " RETURNING 1").size());
+  transaction.commit();
+  spdlog::info("retry queued rows={} state={} source={}", count, options.state,
+               options.source.empty() ? "all" : options.source);
+  std::cout << count << (count == 1 ? " row" : " rows") << " queued to be sent again by `cc-connector run`\n";
+  return exit_ok;
+}
+
+int command_backfill(const GlobalOptions& global, const BackfillOptions& options) {
+  Loaded loaded = load_all(global);
+  const mapping::Mapping* mapping = nullptr;
+  for (const mapping::Mapping& candidate : loaded.mappings) {
+    if (candidate.source.name == options.source || (options.source.empty() && loaded.mappings.size() == 1)) {
+      mapping = &candidate;
+    }
+  }
+  if (mapping == nullptr) {
+    throw UsageError(options.source.empty() ? "there are several sources; choose one with --source NAME"
+                                            : "no mapping defines source '" + options.source + "'");
+  }
+
+  std::string schema = loaded.config.database.schema;
+  auto connection = open_connection(loaded.config.database.url, "cc-connector backfill");
+  pqxx::work transaction(*connection);
+  if (!capture::installed_schema_version(transaction, schema)) {
+    throw RuntimeFailure("schema " + schema + " is not installed in this database; run `cc-connector init` first");
+  }
+  std::optional<std::string> table = resolve_table(transaction, mapping->source.table);
+  if (!table) {
+    throw RuntimeFailure("source '" + mapping->source.name + "': table '" + mapping->source.table + "' does not exist");
+  }
+
+  // Existing rows enter the change log like captured changes, so `run` sends them with the same
+  // rules; a row already imported stays imported.
+  std::string key = "jsonb_build_object(";
+  for (std::size_t i = 0; i < mapping->source.key_columns.size(); ++i) {
+    const std::string& column = mapping->source.key_columns[i];
+    key += (i == 0 ? "" : ", ") + transaction.quote(column) + ", t." + transaction.quote_name(column);
+  }
+  key += ")";
+  std::string sql = "INSERT INTO " + schema + ".change_log (source, row_key) SELECT " +
+                    transaction.quote(mapping->source.name) + ", " + key + " FROM " + *table + " AS t";
+  if (!options.where.empty()) {
+    sql += " WHERE (" + options.where + ")";
+  }
+  long long count = static_cast<long long>(transaction.exec(sql + " RETURNING 1").size());
+  transaction.commit();
+  spdlog::info("backfill queued source={} rows={}", mapping->source.name, count);
+  std::cout << count << (count == 1 ? " row" : " rows") << " of " << *table
+            << " queued; `cc-connector run` sends them\n";
   return exit_ok;
 }
 

@@ -24,4 +24,17 @@ int command_run(const GlobalOptions& global, bool once);
 int command_status(const GlobalOptions& global, bool json);
 int command_uninstall(const GlobalOptions& global, bool drop_data);
 
+struct RetryOptions {
+  std::string source;  // empty: every source
+  std::string state = "failed";  // failed, held or all (both)
+  std::string key;     // one row's key; empty: every row in the state
+};
+int command_retry(const GlobalOptions& global, const RetryOptions& options);
+
+struct BackfillOptions {
+  std::string source;  // empty: the only source, or an error when there are several
+  std::string where;   // SQL condition on the watched table; empty: every row
+};
+int command_backfill(const GlobalOptions& global, const BackfillOptions& options);
+
 }  // namespace cc::cli

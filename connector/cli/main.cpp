@@ -42,6 +42,17 @@ int main(int argc, char** argv) {
   run->add_flag("--once", once, "Deliver what is pending, waiting out retries, then exit");
   CLI::App* status = app.add_subcommand("status", "Per source: counts by state, oldest pending row, watermark age, recent errors");
   status->add_flag("--json", json, "Print JSON for scripts");
+  cli::RetryOptions retry_options;
+  CLI::App* retry = app.add_subcommand("retry", "Send failed or held rows again");
+  retry->add_option("--source", retry_options.source, "Only rows of this source");
+  retry->add_option("--state", retry_options.state, "Which rows: failed, held or all")
+      ->check(CLI::IsMember({"failed", "held", "all"}));
+  retry->add_option("--key", retry_options.key, "Only this row: the key value, or a JSON object for a composite key");
+  cli::BackfillOptions backfill_options;
+  CLI::App* backfill =
+      app.add_subcommand("backfill", "Queue rows that existed before capture was installed, for `run` to send");
+  backfill->add_option("--source", backfill_options.source, "Source name (required when there are several)");
+  backfill->add_option("--where", backfill_options.where, "SQL condition on the watched table's rows");
   CLI::App* uninstall = app.add_subcommand("uninstall", "Remove the capture triggers");
   uninstall->add_flag("--drop-data", drop_data, "Also drop the schema with its status and change log");
 
@@ -67,6 +78,12 @@ int main(int argc, char** argv) {
     }
     if (status->parsed()) {
       return cli::command_status(global, json);
+    }
+    if (retry->parsed()) {
+      return cli::command_retry(global, retry_options);
+    }
+    if (backfill->parsed()) {
+      return cli::command_backfill(global, backfill_options);
     }
     if (uninstall->parsed()) {
       return cli::command_uninstall(global, drop_data);

@@ -49,9 +49,21 @@ std::string describe_origin(const mapping::FieldSpec& field) {
     case mapping::FieldSpec::Kind::literal:
       origin = "value";
       break;
+    case mapping::FieldSpec::Kind::coalesce:
+      origin = "coalesce";
+      for (const std::string& column : field.coalesce_columns) {
+        origin += " " + column;
+      }
+      break;
   }
-  for (const std::string& transform : field.transforms) {
-    origin += " | " + transform;
+  for (const mapping::TransformStep& transform : field.transforms) {
+    origin += " | " + transform.name;
+    for (const auto& [argument, values] : transform.arguments) {
+      origin += " " + argument + "=";
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        origin += (i == 0 ? "" : ",") + values[i];
+      }
+    }
   }
   if (field.default_value) {
     origin += " | default \"" + *field.default_value + "\"";
@@ -60,8 +72,10 @@ std::string describe_origin(const mapping::FieldSpec& field) {
 }
 
 void print_table(const mapping::Mapping& mapping, const capture::KeyedRow& row, const mapping::MappedRow& mapped) {
-  std::cout << "== " << mapping.source.name << " " << row.row_key << ": "
-            << (mapped.valid() ? "valid" : "INVALID, would be held") << "\n";
+  std::string verdict = !row.selected   ? "not selected by source.where, would be skipped"
+                        : mapped.valid() ? "valid"
+                                         : "INVALID, would be held";
+  std::cout << "== " << mapping.source.name << " " << row.row_key << ": " << verdict << "\n";
   for (const mapping::FieldSpec& field : mapping.fields) {
     auto value = mapped.record.find(field.target);
     std::string shown = value == mapped.record.end() ? "(not set)" : "\"" + value->second + "\"";
@@ -98,7 +112,7 @@ int command_preview(const GlobalOptions& global, const PreviewOptions& options) 
     throw RuntimeFailure("source '" + mapping.source.name + "': table '" + mapping.source.table +
                          "' does not exist (" + mapping.file + ")");
   }
-  capture::SourceReader reader(mapping, *table);
+  capture::SourceReader reader(transaction, mapping, *table);
   std::vector<capture::KeyedRow> rows =
       options.key.empty() ? reader.read_first(transaction, options.limit)
                           : reader.read_by_keys(transaction, {capture::key_from_argument(mapping, options.key)});
@@ -127,6 +141,7 @@ int command_preview(const GlobalOptions& global, const PreviewOptions& options) 
     list.push_back({{"source", mapping.source.name},
                     {"row_key", nlohmann::json::parse(row.row_key)},
                     {"valid", mapped.valid()},
+                    {"selected", row.selected},
                     {"record", mapped.record},
                     {"fields", fields},
                     {"problems", problems}});

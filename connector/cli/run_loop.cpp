@@ -223,7 +223,7 @@ class Connector {
       }
       SourceState state;
       state.mapping = &mapping;
-      state.reader = std::make_unique<capture::SourceReader>(mapping, *table);
+      state.reader = std::make_unique<capture::SourceReader>(session, mapping, *table);
       sources_.push_back(std::move(state));
     }
   }
@@ -304,6 +304,14 @@ class Connector {
         if (found == by_key.end()) {
           status::RowUpdate update(due_row.row_key, "skipped");
           update.error = "the source row no longer exists in " + source.reader->table();
+          updates.push_back(std::move(update));
+          ++totals.skipped;
+          continue;
+        }
+
+        if (!found->second->selected) {
+          status::RowUpdate update(due_row.row_key, "skipped");
+          update.error = "not sent: the row does not match source.where (" + source.mapping->source.where + ")";
           updates.push_back(std::move(update));
           ++totals.skipped;
           continue;

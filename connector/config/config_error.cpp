@@ -87,9 +87,12 @@ toml::table parse_toml_file(const std::string& path) {
   }
   std::stringstream content;
   content << stream.rdbuf();
+  return parse_toml_text(content.str(), path);
+}
 
+toml::table parse_toml_text(std::string_view text, const std::string& path) {
   try {
-    return toml::parse(content.str(), path);
+    return toml::parse(text, path);
   } catch (const toml::parse_error& error) {
     const toml::source_region& region = error.source();
     throw ConfigError({Diagnostic{Diagnostic::Severity::error, path, static_cast<int>(region.begin.line),

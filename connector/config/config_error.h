@@ -54,6 +54,9 @@ class DiagnosticList {
 // Parses a TOML file, turning a syntax error into a located Diagnostic.
 toml::table parse_toml_file(const std::string& path);
 
+// Parses TOML text; `file` names it in diagnostics.
+toml::table parse_toml_text(std::string_view text, const std::string& file);
+
 // Reports every key of `table` that is not in `allowed`, with a did-you-mean when one is close.
 // Keys in `reported_elsewhere` pass silently because the caller reports them with a better message.
 void reject_unknown_keys(const std::string& file, const toml::table& table, const std::string& table_path,

@@ -80,9 +80,120 @@ std::optional<std::string> string_value(const std::string& file, const toml::nod
   return node.value<std::string>();
 }
 
+// Reads a TOML string or list of strings into `out`; reports anything else.
+bool string_list(const std::string& file, const toml::node& node, const std::string& what,
+                 std::vector<std::string>& out, DiagnosticList& diagnostics) {
+  if (node.is_string()) {
+    out.push_back(*node.value<std::string>());
+    return true;
+  }
+  const toml::array* list = node.as_array();
+  if (list == nullptr) {
+    diagnostics.add(error_at(file, node, what + " must be a string or a list of strings"));
+    return false;
+  }
+  for (const toml::node& entry : *list) {
+    if (!entry.is_string()) {
+      diagnostics.add(error_at(file, entry, what + " must contain only strings in quotes"));
+      return false;
+    }
+    out.push_back(*entry.value<std::string>());
+  }
+  return true;
+}
+
+std::string unknown_transform_message(const std::string& name, const std::string& field) {
+  std::vector<std::string> known;
+  for (std::string_view known_name : transform_names()) {
+    known.emplace_back(known_name);
+  }
+  std::string message = "unknown transform '" + name + "' in fields." + field;
+  std::string suggestion = config::closest_name(name, known);
+  if (!suggestion.empty()) {
+    return message + "; did you mean '" + suggestion + "'?";
+  }
+  std::string list;
+  for (const std::string& option : known) {
+    list += (list.empty() ? "" : ", ") + option;
+  }
+  return message + "; the transforms are: " + list;
+}
+
+// Reads one step: "trim", or { name = "name_part", part = "first" }.
+std::optional<TransformStep> read_transform_step(const std::string& file, const toml::node& entry,
+                                                 const std::string& field, DiagnosticList& diagnostics) {
+  TransformStep step;
+  const toml::table* spec = entry.as_table();
+  if (entry.is_string()) {
+    step.name = *entry.value<std::string>();
+  } else if (spec != nullptr && spec->contains("name") && (*spec)["name"].is_string()) {
+    step.name = *(*spec)["name"].value<std::string>();
+  } else {
+    diagnostics.add(error_at(file, entry, "each step of fields." + field +
+                                              ".transform must be a transform name in quotes, or a table with a "
+                                              "name such as { name = \"name_part\", part = \"first\" }"));
+    return std::nullopt;
+  }
+
+  const TransformSignature* signature = transform_signature(step.name);
+  if (signature == nullptr) {
+    diagnostics.add(error_at(file, entry, unknown_transform_message(step.name, field)));
+    return std::nullopt;
+  }
+
+  bool valid = true;
+  if (spec != nullptr) {
+    std::vector<std::string> allowed = {"name"};
+    allowed.insert(allowed.end(), signature->required.begin(), signature->required.end());
+    allowed.insert(allowed.end(), signature->optional.begin(), signature->optional.end());
+    DiagnosticList unknown;
+    config::reject_unknown_keys(file, *spec, "fields." + field + ".transform." + step.name, allowed, unknown);
+    for (const config::Diagnostic& diagnostic : unknown.items()) {
+      diagnostics.add(diagnostic);
+      valid = false;
+    }
+    for (const auto& [key, value] : *spec) {
+      std::string argument(key.str());
+      if (argument == "name" || std::find(allowed.begin(), allowed.end(), argument) == allowed.end()) {
+        continue;
+      }
+      std::vector<std::string> values;
+      if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
+        // Numbers and booleans are accepted as written, since every argument is text to the transform.
+        std::ostringstream text;
+        if (value.is_integer()) {
+          text << value.as_integer()->get();
+        } else if (value.is_boolean()) {
+          text << (value.as_boolean()->get() ? "true" : "false");
+        } else {
+          text << value.as_floating_point()->get();
+        }
+        values.push_back(text.str());
+      } else if (!string_list(file, value, "argument '" + argument + "' of transform " + step.name, values,
+                              diagnostics)) {
+        valid = false;
+        continue;
+      }
+      step.arguments[argument] = std::move(values);
+    }
+  }
+  for (const std::string& required : signature->required) {
+    if (step.arguments.count(required) == 0) {
+      diagnostics.add(error_at(file, entry, "transform " + step.name + " in fields." + field +
+                                                " needs the argument '" + required + "', such as { name = \"" +
+                                                step.name + "\", " + required + " = \"...\" }"));
+      valid = false;
+    }
+  }
+  if (!valid) {
+    return std::nullopt;
+  }
+  return step;
+}
+
 void read_transforms(const std::string& file, const toml::node& node, FieldSpec& field, DiagnosticList& diagnostics) {
   std::vector<const toml::node*> entries;
-  if (node.is_string()) {
+  if (node.is_string() || node.is_table()) {
     entries.push_back(&node);
   } else if (const toml::array* list = node.as_array()) {
     for (const toml::node& entry : *list) {
@@ -90,35 +201,15 @@ void read_transforms(const std::string& file, const toml::node& node, FieldSpec&
     }
   } else {
     diagnostics.add(error_at(file, node, "fields." + field.target +
-                                             ".transform must be a list of transform names, such as [\"trim\", \"upper\"]"));
+                                             ".transform must be a list of transforms, such as [\"trim\", \"upper\"]"));
     return;
   }
 
-  std::vector<std::string> known;
-  for (std::string_view name : transform_names()) {
-    known.emplace_back(name);
-  }
   for (const toml::node* entry : entries) {
-    auto name = string_value(file, *entry, "each transform", diagnostics);
-    if (!name) {
-      continue;
+    if (std::optional<TransformStep> step = read_transform_step(file, *entry, field.target, diagnostics)) {
+      field.transforms.push_back(std::move(*step));
+      field.transform_positions.push_back(position_of(*entry));
     }
-    if (!is_known_transform(*name)) {
-      std::string message = "unknown transform '" + *name + "' in fields." + field.target;
-      std::string suggestion = config::closest_name(*name, known);
-      if (!suggestion.empty()) {
-        message += "; did you mean '" + suggestion + "'?";
-      } else {
-        std::string list;
-        for (const std::string& option : known) {
-          list += (list.empty() ? "" : ", ") + option;
-        }
-        message += "; the transforms are: " + list;
-      }
-      diagnostics.add(error_at(file, *entry, message));
-      continue;
-    }
-    field.transforms.push_back(*name);
   }
 }
 
@@ -135,13 +226,14 @@ FieldSpec read_field(const std::string& file, const toml::key& key, const toml::
     field.column = *node.value<std::string>();
   } else if (const toml::table* spec = node.as_table()) {
     config::reject_unknown_keys(file, *spec, path,
-                                {"column", "template", "value", "default", "transform", "timezone", "max_length"},
+                                {"column", "template", "value", "coalesce", "default", "transform", "timezone",
+                                 "max_length"},
                                 diagnostics);
     int sources = (spec->contains("column") ? 1 : 0) + (spec->contains("template") ? 1 : 0) +
-                  (spec->contains("value") ? 1 : 0);
+                  (spec->contains("value") ? 1 : 0) + (spec->contains("coalesce") ? 1 : 0);
     if (sources != 1) {
-      diagnostics.add(error_at(file, node, path + " must set exactly one of column, template or value; it sets " +
-                                               std::to_string(sources)));
+      diagnostics.add(error_at(file, node, path + " must set exactly one of column, template, value or coalesce; it "
+                                               "sets " + std::to_string(sources)));
     }
 
     if (const toml::node* column = spec->get("column")) {
@@ -173,6 +265,22 @@ FieldSpec read_field(const std::string& file, const toml::key& key, const toml::
         }
       } else {
         diagnostics.add(error_at(file, *literal, path + ".value must be a string, number or boolean"));
+      }
+    }
+    if (const toml::node* columns = spec->get("coalesce")) {
+      field.kind = FieldSpec::Kind::coalesce;
+      field.column_position = position_of(*columns);
+      const toml::array* list = columns->as_array();
+      if (list == nullptr || list->size() < 2) {
+        diagnostics.add(error_at(file, *columns, path + ".coalesce must list at least two columns, such as "
+                                                        "coalesce = [\"mobile_phone\", \"home_phone\"]"));
+      } else {
+        for (const toml::node& column : *list) {
+          if (auto name = string_value(file, column, path + ".coalesce entry", diagnostics)) {
+            field.coalesce_columns.push_back(*name);
+            field.coalesce_positions.push_back(position_of(column));
+          }
+        }
       }
     }
     if (const toml::node* fallback = spec->get("default")) {
@@ -213,12 +321,65 @@ FieldSpec read_field(const std::string& file, const toml::key& key, const toml::
                                               "' is not in the import API's field catalog; it is sent as is, so check "
                                               "the spelling"));
   }
-  bool has_datetime = std::find(field.transforms.begin(), field.transforms.end(), "mysql_datetime") !=
-                      field.transforms.end();
+  bool has_datetime = std::any_of(field.transforms.begin(), field.transforms.end(),
+                                  [](const TransformStep& step) { return step.name == "mysql_datetime"; });
   if (!field.timezone.empty() && !has_datetime) {
     diagnostics.add(warning_at(file, key.source(), path + ".timezone has no effect without the mysql_datetime transform"));
   }
   return field;
+}
+
+void read_lookups(const std::string& file, const toml::node& node, LookupTables& lookups, DiagnosticList& diagnostics) {
+  const toml::table* tables = node.as_table();
+  if (tables == nullptr) {
+    diagnostics.add(error_at(file, node, "lookups must be tables, such as [lookups.status] OPEN = \"Lead\""));
+    return;
+  }
+  for (const auto& [name, table_node] : *tables) {
+    const toml::table* table = table_node.as_table();
+    if (table == nullptr) {
+      diagnostics.add(error_at(file, table_node, "lookups." + std::string(name.str()) +
+                                                     " must be a table of value = \"replacement\" pairs"));
+      continue;
+    }
+    std::map<std::string, std::string>& entries = lookups[std::string(name.str())];
+    for (const auto& [key, value] : *table) {
+      if (!value.is_string()) {
+        diagnostics.add(error_at(file, value, "lookups." + std::string(name.str()) + "." + std::string(key.str()) +
+                                                  " must be a string in quotes"));
+        continue;
+      }
+      entries[std::string(key.str())] = *value.value<std::string>();
+    }
+  }
+}
+
+// Reads the [source] keys that say where fields come from and which rows are sent.
+void read_reading_options(const std::string& file, const toml::table& source, SourceSpec& spec,
+                          DiagnosticList& diagnostics) {
+  if (const toml::node* view = source.get("view")) {
+    spec.view = string_value(file, *view, "source.view", diagnostics).value_or("");
+    spec.view_position = position_of(*view);
+  }
+  if (const toml::node* query = source.get("query")) {
+    spec.query = string_value(file, *query, "source.query", diagnostics).value_or("");
+    spec.query_position = position_of(*query);
+    // The query becomes a subquery, so a trailing semicolon would end the statement early.
+    std::size_t last = spec.query.find_last_not_of(" \t\r\n");
+    if (last != std::string::npos && spec.query[last] == ';') {
+      diagnostics.add(error_at(file, *query, "source.query must not end with ';', because it is used as a subquery"));
+    }
+  }
+  if (!spec.view.empty() && !spec.query.empty()) {
+    diagnostics.add(error_at(file, *source.get("query"), "set source.view or source.query, not both"));
+  }
+  if (const toml::node* where = source.get("where")) {
+    spec.where = string_value(file, *where, "source.where", diagnostics).value_or("");
+    spec.where_position = position_of(*where);
+  }
+  if (const toml::node* placeholders = source.get("placeholders")) {
+    string_list(file, *placeholders, "source.placeholders", spec.placeholders, diagnostics);
+  }
 }
 
 }  // namespace
@@ -239,6 +400,9 @@ std::vector<std::string> Mapping::referenced_columns() const {
     if (field.kind == FieldSpec::Kind::column) {
       add(field.column);
     }
+    for (const std::string& column : field.coalesce_columns) {
+      add(column);
+    }
     for (const TemplatePart& part : field.template_parts) {
       if (part.is_column) {
         add(part.text);
@@ -248,20 +412,39 @@ std::vector<std::string> Mapping::referenced_columns() const {
   return columns;
 }
 
+namespace {
+Mapping build_mapping(const toml::table& root, const std::string& path);
+}  // namespace
+
 Mapping load_mapping(const std::string& path) {
+  return build_mapping(config::parse_toml_file(path), path);
+}
+
+Mapping parse_mapping(std::string_view text, const std::string& file) {
+  return build_mapping(config::parse_toml_text(text, file), file);
+}
+
+namespace {
+
+Mapping build_mapping(const toml::table& root, const std::string& path) {
   Mapping mapping;
   mapping.file = path;
-  toml::table root = config::parse_toml_file(path);
 
   DiagnosticList diagnostics;
-  config::reject_unknown_keys(path, root, "", {"source", "fields"}, diagnostics);
+  config::reject_unknown_keys(path, root, "", {"source", "fields", "lookups"}, diagnostics);
+
+  if (const toml::node* lookups = root.get("lookups")) {
+    read_lookups(path, *lookups, mapping.lookups, diagnostics);
+  }
 
   const toml::table* source = root["source"].as_table();
   if (source == nullptr) {
     diagnostics.add(config::error_in_file(path, "missing [source] table: name the source, its table and its key, "
                                                 "such as [source] name = \"jobs\" table = \"public.jobs\" key = \"id\""));
   } else {
-    config::reject_unknown_keys(path, *source, "source", {"name", "table", "key"}, diagnostics);
+    config::reject_unknown_keys(path, *source, "source",
+                                {"name", "table", "key", "view", "query", "where", "placeholders"}, diagnostics);
+    read_reading_options(path, *source, mapping.source, diagnostics);
 
     if (const toml::node* name = source->get("name")) {
       mapping.source.name = string_value(path, *name, "source.name", diagnostics).value_or("");
@@ -317,6 +500,16 @@ Mapping load_mapping(const std::string& path) {
     std::stable_sort(mapping.fields.begin(), mapping.fields.end(), [](const FieldSpec& a, const FieldSpec& b) {
       return a.position.line < b.position.line;
     });
+    for (const FieldSpec& field : mapping.fields) {
+      for (std::size_t i = 0; i < field.transforms.size(); ++i) {
+        std::string problem = check_transform_arguments(field.transforms[i], mapping.lookups);
+        if (!problem.empty()) {
+          diagnostics.add(config::Diagnostic{config::Diagnostic::Severity::error, path,
+                                             field.transform_positions[i].line, field.transform_positions[i].column,
+                                             "fields." + field.target + ": " + problem});
+        }
+      }
+    }
     for (const FieldRule& rule : field_catalog()) {
       if (rule.required && !fields->contains(rule.name)) {
         diagnostics.add(config::Diagnostic{config::Diagnostic::Severity::warning, path,
@@ -333,6 +526,8 @@ Mapping load_mapping(const std::string& path) {
   mapping.warnings = diagnostics.warnings();
   return mapping;
 }
+
+}  // namespace
 
 std::vector<Mapping> load_mappings(const std::vector<std::string>& paths) {
   std::vector<Mapping> mappings;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/config_error.h"
+#include "mapping/transforms.h"
 
 namespace cc::mapping {
 
@@ -23,28 +24,43 @@ struct TemplatePart {
 
 // How one target field of the import record gets its value.
 struct FieldSpec {
-  enum class Kind { column, template_text, literal };
+  enum class Kind { column, template_text, literal, coalesce };
 
   std::string target;  // import record field, such as "req_zip"
   Kind kind = Kind::column;
   std::string column;                  // Kind::column
+  std::vector<std::string> coalesce_columns;  // Kind::coalesce: the first with a value wins
+  std::vector<SourcePosition> coalesce_positions;
   std::vector<TemplatePart> template_parts;  // Kind::template_text
   std::string literal;                 // Kind::literal
   std::optional<std::string> default_value;  // used when the value is null or empty after transforms
-  std::vector<std::string> transforms;       // applied in order
+  std::vector<TransformStep> transforms;      // applied in order
+  std::vector<SourcePosition> transform_positions;
   std::string timezone;                // for mysql_datetime; empty renders in UTC
   std::size_t max_length = 0;          // for truncate; from the catalog unless the mapping sets it
   SourcePosition position;             // of the field's key
   SourcePosition column_position;      // of the column name, for unknown-column errors
 };
 
-// The table a mapping reads and how its rows are identified.
+// The table a mapping watches, where its fields are read from, and how its rows are identified.
 struct SourceSpec {
   std::string name;                      // used in logs, status rows and NOTIFY payloads
-  std::string table;                     // as written, such as "public.jobs" or "jobs"
-  std::vector<std::string> key_columns;  // primary key columns, in order
+  std::string table;                     // the watched table, as written, such as "public.jobs"
+  std::vector<std::string> key_columns;  // primary key columns of the watched table, in order
+  // Where fields are read from when not the table itself: a view, or a SELECT that joins the
+  // table to lookup tables. Either must return the key columns under the same names.
+  std::string view;
+  std::string query;
+  // An SQL boolean expression over the columns read; rows for which it is not true are not sent.
+  std::string where;
+  // Values that mean "no value" in this database, such as "-" or "TBD": every column equal to
+  // one of them (trimmed, case-insensitive) is read as NULL.
+  std::vector<std::string> placeholders;
   SourcePosition table_position;
   SourcePosition key_position;
+  SourcePosition view_position;
+  SourcePosition query_position;
+  SourcePosition where_position;
 };
 
 // A validated mapping file.
@@ -52,6 +68,7 @@ struct Mapping {
   std::string file;
   SourceSpec source;
   std::vector<FieldSpec> fields;
+  LookupTables lookups;  // [lookups.NAME] tables for the lookup transform
   std::vector<config::Diagnostic> warnings;
 
   // Every column the mapping reads: the key columns, then field columns and template columns.
@@ -61,6 +78,9 @@ struct Mapping {
 // Reads and validates one mapping file without touching the database. Throws config::ConfigError
 // with every problem located by file:line:column.
 Mapping load_mapping(const std::string& path);
+
+// Reads and validates mapping text; `file` names it in diagnostics.
+Mapping parse_mapping(std::string_view text, const std::string& file);
 
 // Loads every file and rejects two mappings that use the same source name.
 std::vector<Mapping> load_mappings(const std::vector<std::string>& paths);

@@ -13,11 +13,9 @@
 #include <regex>
 #include <sstream>
 
-namespace cc::mapping {
+namespace cc::mapping::detail {
 
 namespace {
-
-using TransformFunction = std::string (*)(const std::string& value, const TransformContext& context);
 
 constexpr std::size_t quoted_value_max_characters = 60;
 
@@ -31,10 +29,6 @@ constexpr std::size_t max_pattern_input_bytes = 100;
 
 bool is_continuation_byte(char byte) {
   return (static_cast<unsigned char>(byte) & 0xC0) == 0x80;
-}
-
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
 constexpr std::string_view no_break_space = "\xC2\xA0";  // U+00A0 in UTF-8
@@ -56,16 +50,6 @@ std::size_t trailing_space_length(std::string_view text) {
   return text.ends_with(no_break_space) ? no_break_space.size() : 0;
 }
 
-std::string_view trim_view(std::string_view text) {
-  for (std::size_t length = leading_space_length(text); length > 0; length = leading_space_length(text)) {
-    text.remove_prefix(length);
-  }
-  for (std::size_t length = trailing_space_length(text); length > 0; length = trailing_space_length(text)) {
-    text.remove_suffix(length);
-  }
-  return text;
-}
-
 // Byte offset where the code point after the first `count` code points starts, or text.size().
 std::size_t byte_offset_after_characters(std::string_view text, std::size_t count) {
   std::size_t seen = 0;
@@ -81,12 +65,51 @@ std::size_t byte_offset_after_characters(std::string_view text, std::size_t coun
   return text.size();
 }
 
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared with the other transforms*.cpp files
+
+bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+std::string_view trim_view(std::string_view text) {
+  for (std::size_t length = leading_space_length(text); length > 0; length = leading_space_length(text)) {
+    text.remove_prefix(length);
+  }
+  for (std::size_t length = trailing_space_length(text); length > 0; length = trailing_space_length(text)) {
+    text.remove_suffix(length);
+  }
+  return text;
+}
+
 char to_ascii_upper(char c) {
   return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
 char to_ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string to_ascii_upper(std::string_view text) {
+  std::string result(text);
+  for (char& c : result) {
+    c = to_ascii_upper(c);
+  }
+  return result;
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (to_ascii_lower(a[i]) != to_ascii_lower(b[i])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string transform_error_text(std::string_view transform, std::string_view value, std::string_view problem) {
@@ -98,42 +121,64 @@ std::string transform_error_text(std::string_view transform, std::string_view va
   return text;
 }
 
+std::optional<std::size_t> parse_count(std::string_view text) {
+  const bool all_digits = std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (text.empty() || text.size() > 9 || !all_digits) {
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(std::stoul(std::string(text)));
+}
+
+const std::string* argument_value(const TransformStep& step, std::string_view name) {
+  const auto found = step.arguments.find(std::string(name));
+  if (found == step.arguments.end() || found->second.empty()) {
+    return nullptr;
+  }
+  return &found->second.front();
+}
+
 // ---------------------------------------------------------------------------------------------
 // trim, upper, lower, digits, truncate
 
-std::string trim(const std::string& value, const TransformContext&) {
+std::optional<std::string> trim(const TransformStep&, const std::string& value, const TransformContext&) {
   return std::string(trim_view(value));
 }
 
 // Bytes of 0x80 and above pass through, so UTF-8 letters such as the é in "Québec" are kept intact
 // and only ASCII letters change case.
-std::string upper(const std::string& value, const TransformContext&) {
+std::optional<std::string> upper(const TransformStep&, const std::string& value, const TransformContext&) {
+  return to_ascii_upper(value);
+}
+
+std::optional<std::string> lower(const TransformStep&, const std::string& value, const TransformContext&) {
   std::string result = value;
-  std::transform(result.begin(), result.end(), result.begin(), to_ascii_upper);
+  std::transform(result.begin(), result.end(), result.begin(), [](char c) { return to_ascii_lower(c); });
   return result;
 }
 
-std::string lower(const std::string& value, const TransformContext&) {
-  std::string result = value;
-  std::transform(result.begin(), result.end(), result.begin(), to_ascii_lower);
-  return result;
-}
-
-std::string digits(const std::string& value, const TransformContext&) {
+std::optional<std::string> digits(const TransformStep&, const std::string& value, const TransformContext&) {
   std::string result;
   std::copy_if(value.begin(), value.end(), std::back_inserter(result), [](char c) { return c >= '0' && c <= '9'; });
   return result;
 }
 
-std::string truncate(const std::string& value, const TransformContext& context) {
-  if (context.max_length == 0) {
+// The `length` argument, when given, replaces the field's max_length. apply_transform has
+// already checked that it is a whole number above 0.
+std::optional<std::string> truncate(const TransformStep& step, const std::string& value, const TransformContext& context) {
+  std::size_t max_length = context.max_length;
+  if (const std::string* length = argument_value(step, "length")) {
+    max_length = parse_count(*length).value_or(max_length);
+  }
+  if (max_length == 0) {
     return value;
   }
-  return value.substr(0, byte_offset_after_characters(value, context.max_length));
+  return value.substr(0, byte_offset_after_characters(value, max_length));
 }
 
 // ---------------------------------------------------------------------------------------------
 // state_code
+
+namespace {
 
 struct Region {
   std::string_view key;   // an uppercase name as normalize_region_name leaves it
@@ -233,8 +278,10 @@ std::string normalize_region_name(std::string_view text) {
   return key;
 }
 
-std::string state_code(const std::string& value, const TransformContext&) {
-  const std::string key = normalize_region_name(value);
+}  // namespace
+
+std::string region_code(std::string_view text) {
+  const std::string key = normalize_region_name(text);
   if (key.size() == 2 && is_region_code(key)) {
     return key;
   }
@@ -242,6 +289,14 @@ std::string state_code(const std::string& value, const TransformContext&) {
     if (region.key == key) {
       return std::string(region.code);
     }
+  }
+  return "";
+}
+
+std::optional<std::string> state_code(const TransformStep&, const std::string& value, const TransformContext&) {
+  std::string code = region_code(value);
+  if (!code.empty()) {
+    return code;
   }
   throw TransformError(transform_error_text(
       "state_code", value,
@@ -252,7 +307,9 @@ std::string state_code(const std::string& value, const TransformContext&) {
 // ---------------------------------------------------------------------------------------------
 // zip5
 
-std::string zip5(const std::string& value, const TransformContext&) {
+// With pad = "true", 3 or 4 digits are left-padded with zeros, because a ZIP code such as 02134
+// stored in a numeric column arrives as 2134.
+std::optional<std::string> zip5(const TransformStep& step, const std::string& value, const TransformContext&) {
   // Five digits, optionally followed by a hyphen, by four more digits, or by both.
   static const std::regex zip_pattern(R"(^(\d{5})(?:-?\d{4}|-)?$)");
 
@@ -260,6 +317,12 @@ std::string zip5(const std::string& value, const TransformContext&) {
   std::smatch match;
   if (std::regex_match(text, match, zip_pattern)) {
     return match[1].str();
+  }
+
+  const std::string* pad = argument_value(step, "pad");
+  const bool only_digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (pad != nullptr && *pad == "true" && only_digits && (text.size() == 3 || text.size() == 4)) {
+    return std::string(5 - text.size(), '0') + text;
   }
 
   const std::string expected = "expected a US ZIP code of 5 digits or ZIP+4 such as 27513 or 27513-1234";
@@ -278,13 +341,15 @@ std::string zip5(const std::string& value, const TransformContext&) {
   if (digit_count == 4 || digit_count == 8) {
     // A ZIP code such as 02134 stored in a numeric column loses its leading zero. Guessing the
     // padding could send the job to the wrong place, so the value is rejected with a hint.
-    problem += " (a numeric column may have dropped a leading zero)";
+    problem += " (a numeric column may have dropped a leading zero; add pad = \"true\" to restore it)";
   }
   throw TransformError(transform_error_text("zip5", value, problem));
 }
 
 // ---------------------------------------------------------------------------------------------
 // phone
+
+namespace {
 
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
@@ -343,8 +408,10 @@ std::string phone_validation_problem(const PhoneNumber& number) {
   return "its area code or exchange is not in use";
 }
 
+}  // namespace
+
 // Parses with region US as the default, which also covers Canada because both share +1.
-std::string phone(const std::string& value, const TransformContext&) {
+std::optional<std::string> phone(const TransformStep&, const std::string& value, const TransformContext&) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   const std::string expected =
       "; expected a 10-digit North American number such as (773) 343-3905, or + and the country code "
@@ -371,6 +438,8 @@ std::string phone(const std::string& value, const TransformContext&) {
 
 // ---------------------------------------------------------------------------------------------
 // mysql_datetime
+
+namespace {
 
 constexpr std::string_view accepted_date_forms =
     "expected a date such as 2014-06-30, 06/24/2014 or 02/23/15, or a date and time such as "
@@ -522,13 +591,94 @@ date::local_seconds to_wall_clock(date::sys_seconds instant, std::string_view ti
   return zone->to_local(instant);
 }
 
-std::string mysql_datetime(const std::string& value, const TransformContext& context) {
-  const std::optional<ParsedDateTime> parsed = parse_date_time(value);
-  if (!parsed) {
-    throw TransformError(transform_error_text(
-        "mysql_datetime", value, "is not a recognized date or time; " + std::string(accepted_date_forms)));
+// True when a mysql_datetime format reads a UTC offset, so that the text is an instant.
+bool format_has_offset(std::string_view format) {
+  return format.find("%z") != std::string_view::npos || format.find("%Ez") != std::string_view::npos;
+}
+
+// Renders 2024-12-25 13:45:00 UTC in a mysql_datetime format, to show in error messages.
+std::string date_format_example(const std::string& format) {
+  const date::sys_seconds example = date::sys_days{date::year{2024} / 12 / 25} + std::chrono::hours{13} +
+                                    std::chrono::minutes{45};
+  if (format_has_offset(format)) {
+    return date::format(format, example);
   }
-  check_column_form(value, *parsed, context.column_type);
+  return date::format(format, date::local_seconds{example.time_since_epoch()});
+}
+
+// Parses text that must match `format` completely, as a wall-clock time or, when the format
+// reads an offset, as an instant.
+ParsedDateTime parse_with_user_format(const std::string& value, const std::string& format) {
+  const std::string text(trim_view(value));
+  ParsedDateTime parsed;
+  std::istringstream stream(text);
+  if (format_has_offset(format)) {
+    date::sys_seconds instant{};
+    stream >> date::parse(format, instant);
+    parsed.instant = instant;
+  } else {
+    stream >> date::parse(format, parsed.wall_clock);
+  }
+  // Text left over after the format, such as a time after a date-only format, is a mismatch too.
+  const bool consumed_all = !stream.fail() && stream.peek() == std::char_traits<char>::eof();
+  if (!consumed_all) {
+    throw TransformError(transform_error_text(
+        "mysql_datetime", value,
+        "does not match the format " + quote_value(format) + " or is not a valid calendar date; expected text such as " +
+            date_format_example(format)));
+  }
+  return parsed;
+}
+
+}  // namespace
+
+std::string date_format_problem(std::string_view format) {
+  // Conversions that date::parse reads. %Ez is the only modified one accepted.
+  constexpr std::string_view conversions = "YymdebBhHIMSpFDTRznt%";
+  bool has_year = false;
+  bool has_month = false;
+  bool has_day = false;
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      continue;
+    }
+    if (i + 1 == format.size()) {
+      return "format " + quote_value(format) + " ends with a lone %; write %% for a percent sign";
+    }
+    char conversion = format[++i];
+    if (conversion == 'E' && i + 1 < format.size() && format[i + 1] == 'z') {
+      conversion = format[++i];
+    } else if (conversions.find(conversion) == std::string_view::npos) {
+      return "format " + quote_value(format) + " uses %" + std::string(1, conversion) +
+             ", which is not supported; use %Y %y %m %d %e %b %B %H %I %M %S %p %F %D %T %R %z";
+    }
+    has_year = has_year || conversion == 'Y' || conversion == 'y' || conversion == 'F' || conversion == 'D';
+    has_month = has_month || conversion == 'm' || conversion == 'b' || conversion == 'B' || conversion == 'h' ||
+                conversion == 'F' || conversion == 'D';
+    has_day = has_day || conversion == 'd' || conversion == 'e' || conversion == 'F' || conversion == 'D';
+  }
+  if (!has_year || !has_month || !has_day) {
+    return "format " + quote_value(format) + " must read a year, a month and a day, such as %d/%m/%Y";
+  }
+  return "";
+}
+
+// A `format` argument replaces the built-in text forms for text values. Values of date and
+// timestamp columns always arrive in PostgreSQL's ISO form, so the built-in forms read them.
+std::optional<std::string> mysql_datetime(const TransformStep& step, const std::string& value,
+                                          const TransformContext& context) {
+  const std::string* format = argument_value(step, "format");
+  std::optional<ParsedDateTime> parsed;
+  if (format != nullptr && context.column_type == ColumnType::text) {
+    parsed = parse_with_user_format(value, *format);
+  } else {
+    parsed = parse_date_time(value);
+    if (!parsed) {
+      throw TransformError(transform_error_text(
+          "mysql_datetime", value, "is not a recognized date or time; " + std::string(accepted_date_forms)));
+    }
+    check_column_form(value, *parsed, context.column_type);
+  }
 
   const date::local_seconds wall_clock =
       parsed->instant ? to_wall_clock(*parsed->instant, context.timezone) : parsed->wall_clock;
@@ -543,34 +693,13 @@ std::string mysql_datetime(const std::string& value, const TransformContext& con
   return date::format("%F %T", wall_clock);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Registry
+}  // namespace cc::mapping::detail
 
-struct NamedTransform {
-  std::string_view name;
-  TransformFunction function;
-};
+namespace cc::mapping {
 
-// In the order the documentation lists the transforms.
-constexpr std::array transforms = {
-    NamedTransform{"trim", trim},
-    NamedTransform{"upper", upper},
-    NamedTransform{"lower", lower},
-    NamedTransform{"digits", digits},
-    NamedTransform{"state_code", state_code},
-    NamedTransform{"zip5", zip5},
-    NamedTransform{"phone", phone},
-    NamedTransform{"mysql_datetime", mysql_datetime},
-    NamedTransform{"truncate", truncate},
-};
-
-const NamedTransform* find_transform(std::string_view name) {
-  const auto found = std::find_if(transforms.begin(), transforms.end(),
-                                  [name](const NamedTransform& transform) { return transform.name == name; });
-  return found == transforms.end() ? nullptr : &*found;
-}
-
-}  // namespace
+using detail::byte_offset_after_characters;
+using detail::is_continuation_byte;
+using detail::quoted_value_max_characters;
 
 ColumnType column_type_from_oid(unsigned int oid) {
   // OIDs of the built-in types, fixed in PostgreSQL's pg_type catalog.
@@ -600,21 +729,6 @@ ColumnType column_type_from_oid(unsigned int oid) {
   }
 }
 
-const std::vector<std::string_view>& transform_names() {
-  static const std::vector<std::string_view> names = [] {
-    std::vector<std::string_view> result;
-    for (const NamedTransform& transform : transforms) {
-      result.push_back(transform.name);
-    }
-    return result;
-  }();
-  return names;
-}
-
-bool is_known_transform(std::string_view name) {
-  return find_transform(name) != nullptr;
-}
-
 bool is_known_timezone(std::string_view name) {
   if (name.empty()) {
     return false;
@@ -625,16 +739,6 @@ bool is_known_timezone(std::string_view name) {
   } catch (const std::runtime_error&) {
     return false;
   }
-}
-
-std::string apply_transform(std::string_view name, const std::string& value, const TransformContext& context) {
-  const NamedTransform* transform = find_transform(name);
-  if (transform == nullptr) {
-    throw std::invalid_argument("unknown transform " + quote_value(name) +
-                                "; expected one of trim, upper, lower, digits, state_code, zip5, phone, "
-                                "mysql_datetime, truncate");
-  }
-  return transform->function(value, context);
 }
 
 std::size_t count_characters(std::string_view utf8) {

@@ -28,10 +28,10 @@ std::vector<SourceStatus> read_status(pqxx::transaction_base& transaction, const
   // Sources come from the watermark table, so an installed source with no rows yet still shows.
   pqxx::result rows = transaction.exec(with_schema(R"sql(
 SELECT w.source, w.table_name::text, w.batches,
-       extract(epoch FROM now() - w.updated_at)::float8,
+       extract(epoch FROM greatest(clock_timestamp() - w.updated_at, interval '0'))::float8,
        coalesce(s.pending, 0), coalesce(s.sending, 0), coalesce(s.retrying, 0), coalesce(s.imported, 0),
        coalesce(s.held, 0), coalesce(s.failed, 0), coalesce(s.skipped, 0), coalesce(s.in_doubt, 0),
-       extract(epoch FROM now() - s.oldest_pending_at)::float8,
+       extract(epoch FROM greatest(clock_timestamp() - s.oldest_pending_at, interval '0'))::float8,
        (SELECT count(*) FROM cc_sync.change_log c WHERE c.source = w.source)
   FROM cc_sync.watermark w
   LEFT JOIN cc_sync.source_summary s ON s.source = w.source

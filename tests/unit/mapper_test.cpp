@@ -26,7 +26,9 @@ FieldSpec column_field(const std::string& target, const std::string& column,
   field.target = target;
   field.kind = FieldSpec::Kind::column;
   field.column = column;
-  field.transforms = transforms;
+  for (const std::string& name : transforms) {
+    field.transforms.push_back(cc::mapping::TransformStep{name, {}});
+  }
   field.default_value = default_value;
   return field;
 }
@@ -234,7 +236,7 @@ TEST_CASE("map_row reports transform failure once") {
   CHECK(mapped.problems[0].field == "req_zip");
   CHECK(mapped.problems[0].message ==
         "zip5: '2751' has 4 digits; expected a US ZIP code of 5 digits or ZIP+4 such as 27513 or 27513-1234 (a "
-        "numeric column may have dropped a leading zero)");
+        "numeric column may have dropped a leading zero; add pad = \"true\" to restore it)");
   CHECK(mapped.record.count("req_zip") == 0);
 }
 
@@ -337,7 +339,7 @@ TEST_CASE("map_row sends literal value") {
   Mapping mapping = required_fields_mapping();
   mapping.fields.push_back(literal_field("source", "cc-connector"));
   FieldSpec shouted = literal_field("opt_note1", "from erp");
-  shouted.transforms = {"upper"};
+  shouted.transforms = {cc::mapping::TransformStep{"upper", {}}};
   mapping.fields.push_back(shouted);
 
   const MappedRow mapped = map_row(mapping, valid_row());
@@ -387,7 +389,7 @@ TEST_CASE("map_row passes column type") {
   SUBCASE("later transforms see text") {
     replace_field(mapping, [&] {
       FieldSpec trimmed = date;
-      trimmed.transforms = {"trim", "mysql_datetime"};
+      trimmed.transforms = {cc::mapping::TransformStep{"trim", {}}, cc::mapping::TransformStep{"mysql_datetime", {}}};
       return trimmed;
     }());
     SourceRow row = valid_row();

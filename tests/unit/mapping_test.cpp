@@ -11,6 +11,14 @@
 
 namespace {
 
+std::vector<std::string> step_names(const std::vector<cc::mapping::TransformStep>& steps) {
+  std::vector<std::string> names;
+  for (const cc::mapping::TransformStep& step : steps) {
+    names.push_back(step.name);
+  }
+  return names;
+}
+
 namespace fs = std::filesystem;
 
 using cc::config::ConfigError;
@@ -175,7 +183,7 @@ source = { value = "cc-connector" }
 
   const FieldSpec& street = field_named(mapping, "req_street");
   CHECK(street.column == "street");
-  CHECK(street.transforms == std::vector<std::string>{"trim", "upper"});
+  CHECK(step_names(street.transforms) == std::vector<std::string>{"trim", "upper"});
   CHECK(street.column_position.line == 10);
   CHECK(street.column_position.column == 25);
 
@@ -183,10 +191,10 @@ source = { value = "cc-connector" }
   REQUIRE(city.default_value.has_value());
   CHECK(*city.default_value == "Unknown");
 
-  CHECK(field_named(mapping, "req_state").transforms == std::vector<std::string>{"state_code"});
+  CHECK(step_names(field_named(mapping, "req_state").transforms) == std::vector<std::string>{"state_code"});
 
   const FieldSpec& date = field_named(mapping, "req_oppdate");
-  CHECK(date.transforms == std::vector<std::string>{"mysql_datetime"});
+  CHECK(step_names(date.transforms) == std::vector<std::string>{"mysql_datetime"});
   CHECK(date.timezone == "America/Chicago");
 
   const FieldSpec& source = field_named(mapping, "source");
@@ -384,7 +392,7 @@ TEST_CASE("mapping unknown key in field") {
 
   REQUIRE(errors.size() == 2);
   CHECK(errors[0] == path + ":7:13: error: unknown key 'fields.req_zip.colum'; did you mean 'column'?");
-  CHECK(errors[1] == path + ":7:11: error: fields.req_zip must set exactly one of column, template or value; it "
+  CHECK(errors[1] == path + ":7:11: error: fields.req_zip must set exactly one of column, template, value or coalesce; it "
                             "sets 0");
 }
 
@@ -397,7 +405,7 @@ TEST_CASE("mapping field sets two sources") {
   const std::vector<std::string> errors = load_diagnostics(path);
 
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0] == path + ":7:11: error: fields.req_zip must set exactly one of column, template or value; it "
+  CHECK(errors[0] == path + ":7:11: error: fields.req_zip must set exactly one of column, template, value or coalesce; it "
                             "sets 2");
 }
 
@@ -412,8 +420,10 @@ req_zip = { column = "zip", transform = ["trim", "zip"] }
 
   REQUIRE(errors.size() == 2);
   CHECK(errors[0] == path + ":7:46: error: unknown transform 'normalize_region' in fields.req_state; the "
-                            "transforms are: trim, upper, lower, digits, state_code, zip5, phone, mysql_datetime, "
-                            "truncate");
+                            "transforms are: trim, collapse_whitespace, html_unescape, upper, lower, title_case, "
+                            "digits, missing_if, owner, name_part, address_part, state_code, zip5, postal_code, "
+                            "phone, money, number, boolean, lookup, json_path, array_join, array_first, "
+                            "mysql_datetime, truncate");
   CHECK(errors[1] == path + ":8:50: error: unknown transform 'zip' in fields.req_zip; did you mean 'zip5'?");
 }
 
@@ -426,8 +436,9 @@ req_zip = { column = "zip", transform = 5 }
   const std::vector<std::string> errors = load_diagnostics(path);
 
   REQUIRE(errors.size() == 2);
-  CHECK(errors[0] == path + ":7:46: error: each transform must be a string in quotes");
-  CHECK(errors[1] == path + ":8:41: error: fields.req_zip.transform must be a list of transform names, such as "
+  CHECK(errors[0] == path + ":7:46: error: each step of fields.req_state.transform must be a transform name in quotes, "
+                          "or a table with a name such as { name = \"name_part\", part = \"first\" }");
+  CHECK(errors[1] == path + ":8:41: error: fields.req_zip.transform must be a list of transforms, such as "
                             "[\"trim\", \"upper\"]");
 }
 
