@@ -12,11 +12,11 @@ CREATE TABLE IF NOT EXISTS cc_sync.schema_version (
   applied_at timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per captured INSERT or UPDATE of a watched row. It carries only the row's key: the
--- connector reads the row itself when it delivers, so a wide row costs the shop's INSERT nothing
--- extra. `txid` is the writing transaction's top-level id; a batch is every change whose txid is
--- visible in the new snapshot and not in the watermark snapshot, so commit order, not key order,
--- decides what a batch contains.
+-- One row per captured INSERT or UPDATE of a watched row. It carries only the row's key, because
+-- the connector reads the row itself when it delivers, so a wide row costs the shop's INSERT
+-- nothing extra. `txid` is the writing transaction's top-level id. A batch is every change whose
+-- txid is visible in the new snapshot and not in the watermark snapshot, so commit order, not
+-- key order, decides what a batch contains.
 CREATE TABLE IF NOT EXISTS cc_sync.change_log (
   change_id  bigserial PRIMARY KEY,
   source     text NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS cc_sync.watermark (
 -- The fate of every captured row, one row per source row.
 --   pending   captured, waiting to be sent
 --   sending   a request is, or may be, in flight
---   retrying  the last attempt failed in a way that may pass; next_attempt_at says when
+--   retrying  the last attempt failed in a way that may pass; next_attempt_at is the next try
 --   imported  the API accepted the record (2xx)
 --   held      the row cannot be mapped or fails validation; an UPDATE of the source row retries it
 --   failed    the API rejected the record (4xx), or max_attempts ran out

@@ -20,10 +20,10 @@ struct CaptureResult {
 // watermark's in-progress list, so its changes join a later batch whenever it commits, and an open
 // transaction never holds back changes that other transactions committed.
 //
-// Queueing rules for a key that already has an import_status row: pending, retrying and sending
-// rows stay as they are (the row is read again when it is sent); held, failed and skipped rows go
-// back to pending, because the shop's edit may have fixed them; imported rows stay imported, since
-// sending again would create a duplicate in Contractors Cloud.
+// Queueing rules for a key that already has an import_status row:
+// * pending, retrying and sending rows stay as they are, because the row is read again when sent;
+// * held, failed and skipped rows go back to pending, because the shop's edit may have fixed them;
+// * imported rows stay imported, because sending again would create a duplicate in Contractors Cloud.
 //
 // Throws cc::RuntimeFailure when the source has no watermark (capture not installed).
 CaptureResult capture_batch(pqxx::connection& connection, const std::string& schema, const std::string& source);

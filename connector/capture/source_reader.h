@@ -19,8 +19,8 @@ struct KeyedRow {
 };
 
 // Reads the current version of source rows by key. Keys are jsonb objects of key column values
-// as the capture trigger built them; jsonb_populate_record turns each back into the key columns'
-// own types, so bigint, UUID, text and composite keys all compare with the table's index.
+// as the capture trigger built them. jsonb_populate_record turns each back into the key columns'
+// own types, so bigint, UUID, text and composite keys all use the table's index.
 class SourceReader {
  public:
   // `resolved_table` is the watched table; fields are read from the mapping's view or query when

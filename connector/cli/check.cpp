@@ -102,7 +102,7 @@ void check_field_types(const mapping::Mapping& mapping, const mapping::FieldSpec
                        bool relation_is_table, std::vector<Diagnostic>& found) {
   const ColumnInfo* column = field_column(field, columns);
 
-  // Only the first transform sees the column's own type; later ones read the text it returns.
+  // Only the first transform reads the column's own type, because later ones read the text it returns.
   if (column != nullptr && !field.transforms.empty() &&
       !mapping::transform_accepts(field.transforms.front().name, column->type)) {
     found.push_back(located(mapping, field.transform_positions.front(), Diagnostic::Severity::error,

@@ -31,7 +31,7 @@ const mapping::Mapping& choose_mapping(const std::vector<mapping::Mapping>& mapp
   throw UsageError("no mapping defines source '" + source + "'; the sources are: " + names);
 }
 
-// Where a field's value comes from, for people reading the preview: "column zip | zip5".
+// Describes where a field's value comes from, for people reading the preview: "column zip | zip5".
 std::string describe_origin(const mapping::FieldSpec& field) {
   std::string origin;
   switch (field.kind) {

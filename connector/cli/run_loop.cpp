@@ -42,7 +42,7 @@ void on_stop_signal(int) {
   stop_requested.store(true);
   if (wake_pipe[1] >= 0) {
     char byte = 1;
-    // The result is ignored: a full pipe already holds a wake-up.
+    // The result is ignored because a full pipe already contains a wake-up.
     [[maybe_unused]] ssize_t written = ::write(wake_pipe[1], &byte, 1);
   }
 }
@@ -151,8 +151,8 @@ class Connector {
         sleep_unless_stopped(reconnect_wait);
         reconnect_wait = std::min(reconnect_wait * 2, max_reconnect_wait);
       } catch (const pqxx::sql_error& error) {
-        // An SQL error here is a bug or a schema change under the connector (a dropped table, a
-        // revoked grant); retrying after a pause lets a DBA fix it without restarting the service.
+        // An SQL error here is a bug or a schema change under the connector, such as a dropped
+        // table or a revoked grant. Retrying after a pause lets a DBA fix it without a restart.
         spdlog::error("database error: {} (sqlstate {}); query: {}", error.what(), error.sqlstate(),
                       error.query().substr(0, 200));
         if (options.once) {
@@ -240,7 +240,7 @@ class Connector {
 
   capture::CaptureResult capture_with_retry(const std::string& source) {
     // A concurrent `cc-connector retry` or a DBA's UPDATE of import_status can make the REPEATABLE
-    // READ transaction fail with a serialization error; nothing was written, so run it again.
+    // READ transaction fail with a serialization error. Nothing was written, so it runs again.
     constexpr int attempts = 5;
     for (int attempt = 1;; ++attempt) {
       try {

@@ -11,7 +11,7 @@ namespace cc::delivery {
 // the command line, and this class never formats it into text other than the Authorization header.
 class ApiKey {
  public:
-  // Reads the key as the [api] section says. Throws cc::RuntimeFailure naming the variable or
+  // Reads the key from the source the [api] section names. Throws cc::RuntimeFailure naming the variable or
   // file (never the key) when it is missing or empty.
   static ApiKey load(const config::ApiConfig& api);
 

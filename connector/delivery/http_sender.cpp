@@ -21,8 +21,8 @@ void ensure_curl_global() {
   static CurlGlobal global;
 }
 
-// Cap on a response body kept for import_status; the API's answers are small JSON documents, and
-// an HTML error page from a proxy is only needed for its first part.
+// Cap on a response body kept for import_status. The API's responses are small JSON documents,
+// and an HTML error page from a proxy is only needed for its first part.
 constexpr std::size_t max_response_body = 64 * 1024;
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -134,7 +134,8 @@ void HttpSender::configure(Transfer& transfer, const std::string& body, const st
                                                              ? "Content-Type: application/json"
                                                              : "Content-Type: application/x-www-form-urlencoded");
   transfer.headers = curl_slist_append(transfer.headers, "Accept: application/json");
-  // libcurl waits for "100 Continue" before a large body unless told not to; the API never sends it.
+  // An empty Expect header stops libcurl from waiting for "100 Continue" before a large body,
+  // which the API never sends.
   transfer.headers = curl_slist_append(transfer.headers, "Expect:");
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, transfer.headers);
 }

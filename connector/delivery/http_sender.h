@@ -12,7 +12,7 @@
 
 namespace cc::delivery {
 
-// What came back for one request: a transport error, or an HTTP status with its body.
+// Result of one request: a transport error, or an HTTP status with its body.
 struct HttpResult {
   CURLcode transport = CURLE_OK;
   std::string transport_error;  // curl's message when transport != CURLE_OK

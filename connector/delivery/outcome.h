@@ -8,7 +8,7 @@
 
 namespace cc::delivery {
 
-// What one response means for its row and for the connector.
+// Classification of one response, for its row and for the connector.
 enum class OutcomeKind {
   imported,       // 2xx: the API took the record
   retry,          // transport error, timeout, 408, 425, 429 or 5xx: may pass later

@@ -137,7 +137,7 @@ MappedRow map_row(const Mapping& mapping, const SourceRow& row) {
       }
     }
 
-    // A default stands in for a missing value, never for a bad one: sending "IL" for a row whose
+    // A default replaces a missing value, never a bad one, because sending "IL" for a row whose
     // state could not be read would put a wrong state into Contractors Cloud.
     if (is_blank(value) && field.default_value && !transform_failed) {
       value = field.default_value;

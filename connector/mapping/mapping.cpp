@@ -354,7 +354,7 @@ void read_lookups(const std::string& file, const toml::node& node, LookupTables&
   }
 }
 
-// Reads the [source] keys that say where fields come from and which rows are sent.
+// Reads the [source] keys that choose the relation fields are read from and the rows that are sent.
 void read_reading_options(const std::string& file, const toml::table& source, SourceSpec& spec,
                           DiagnosticList& diagnostics) {
   if (const toml::node* view = source.get("view")) {

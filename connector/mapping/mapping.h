@@ -9,7 +9,7 @@
 
 namespace cc::mapping {
 
-// Where a key or value was written in a mapping file, for file:line:column messages.
+// Position of a key or value in a mapping file, for file:line:column messages.
 struct SourcePosition {
   int line = 0;
   int column = 0;
@@ -22,7 +22,7 @@ struct TemplatePart {
   SourcePosition position;
 };
 
-// How one target field of the import record gets its value.
+// Source and conversion of one target field of the import record.
 struct FieldSpec {
   enum class Kind { column, template_text, literal, coalesce };
 
@@ -47,7 +47,7 @@ struct SourceSpec {
   std::string name;                      // used in logs, status rows and NOTIFY payloads
   std::string table;                     // the watched table, as written, such as "public.jobs"
   std::vector<std::string> key_columns;  // primary key columns of the watched table, in order
-  // Where fields are read from when not the table itself: a view, or a SELECT that joins the
+  // Relation that fields are read from instead of the table: a view, or a SELECT that joins the
   // table to lookup tables. Either must return the key columns under the same names.
   std::string view;
   std::string query;
