@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/secret.h"
 #include "config/connector_config.h"
+#include "mapping/field_catalog.h"
 #include "mapping/mapping.h"
 #include "mapping/transforms.h"
 
@@ -117,7 +118,9 @@ void check_field_types(const mapping::Mapping& mapping, const mapping::FieldSpec
   // A field the API stores as varchar(155) fed from a longer column is cut by the API or rejected.
   bool truncated = std::any_of(field.transforms.begin(), field.transforms.end(),
                                [](const mapping::TransformStep& step) { return step.name == "truncate"; });
-  if (field.max_length == 0 || truncated || column == nullptr) {
+  // Fields with a short limit (req_state) get their form from a transform such as state_code,
+  // which the catalog validates, so only the long text limits are worth a warning.
+  if (field.max_length < mapping::unknown_field_max_length || truncated || column == nullptr) {
     return;
   }
   std::size_t limit = 0;

@@ -65,6 +65,9 @@ std::string describe_origin(const mapping::FieldSpec& field) {
       }
     }
   }
+  if (!field.timezone.empty()) {
+    origin += " | timezone " + field.timezone;
+  }
   if (field.default_value) {
     origin += " | default \"" + *field.default_value + "\"";
   }

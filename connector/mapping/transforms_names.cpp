@@ -284,12 +284,25 @@ std::optional<std::string> owner(const TransformStep& step, const std::string& v
   if (text.empty()) {
     return std::nullopt;
   }
-  // "J & J CONSTRUCTION" is one company, not two owners.
-  if (is_company_name(text)) {
-    return text;
+  // "|" separates owners in list exports and never appears inside a name, so the list is cut there
+  // first. Each part is then one company ("J & J CONSTRUCTION" is not two owners) or is split
+  // further at "&", "/" and AND.
+  std::vector<std::string> owners;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t bar = text.find('|', start);
+    const std::string part = collapse_spaces(text.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
+    if (is_company_name(part)) {
+      owners.push_back(part);
+    } else if (!part.empty()) {
+      const std::vector<std::string> people = split_owners(without_care_of_and_et_al(part));
+      owners.insert(owners.end(), people.begin(), people.end());
+    }
+    if (bar == std::string::npos) {
+      break;
+    }
+    start = bar + 1;
   }
-
-  const std::vector<std::string> owners = split_owners(without_care_of_and_et_al(text));
   if (owners.empty()) {
     return std::nullopt;
   }

@@ -650,6 +650,8 @@ TEST_CASE("owner picks the first owner") {
                                      {"GLENN & TRANG CHUA JR", "GLENN CHUA"},
                                      {"ANDERSON & ANDREWS", "ANDERSON"},
                                      {"J & J CONSTRUCTION", "J & J CONSTRUCTION"},
+                                     {"MARLOWE ABERNATHY SAGE. LTD. | KENDALL BLAKE", "MARLOWE ABERNATHY SAGE. LTD."},
+                                     {"OSBORNE FINLEY A | PEMBERTON INC JARDINE F", "OSBORNE FINLEY A"},
                                      {"| JOHN SMITH", "JOHN SMITH"},
                                      {"SMITH JOHN ET AL", "SMITH JOHN"},
                                      {"SMITH JOHN ETAL", "SMITH JOHN"},
@@ -672,6 +674,7 @@ TEST_CASE("owner joins all owners") {
                  {"JOHN SMITH AND MARY SMITH", "JOHN SMITH & MARY SMITH"},
                  {"| JOHN SMITH |", "JOHN SMITH"},
                  {"J & J CONSTRUCTION", "J & J CONSTRUCTION"},
+                 {"J & J CONSTRUCTION | MARY SMITH & JOHN SMITH", "J & J CONSTRUCTION & MARY SMITH & JOHN SMITH"},
                  {" & ", missing},
              });
   check_step(make_step("owner", {{"which", {"first"}}}), {{"GLENN & TRANG CHUA", "GLENN CHUA"}});
