@@ -255,17 +255,16 @@ class Connector {
   }
 
   bool auth_paused() const { return Clock::now() < auth_paused_until_; }
+  bool throttled() const { return Clock::now() < throttled_until_; }
 
   void deliver_all() {
-    if (auth_paused()) {
-      if (!api_key_.reload_if_changed()) {
-        return;
-      }
+    if (api_key_.reload_if_changed()) {
       spdlog::info("the API key in {} changed; resuming delivery", api_key_.origin());
       auth_paused_until_ = {};
+      probing_ = false;
     }
     for (SourceState& source : sources_) {
-      while (!stop_requested.load() && !auth_paused()) {
+      while (!stop_requested.load() && !auth_paused() && !throttled()) {
         if (deliver_round(source) == 0) {
           break;
         }
@@ -284,7 +283,8 @@ class Connector {
 
     {
       pqxx::work transaction(*work_);
-      std::vector<status::DueRow> due = store_.due_rows(transaction, name, config_.delivery.batch_size);
+      // After a rejected key, one row probes whether the key works again before a whole batch goes.
+      std::vector<status::DueRow> due = store_.due_rows(transaction, name, probing_ ? 1 : config_.delivery.batch_size);
       if (due.empty()) {
         return 0;
       }
@@ -358,6 +358,8 @@ class Connector {
 
     std::vector<status::RowUpdate> outcomes;
     outcomes.reserve(results.size());
+    std::optional<milliseconds> slow_down;
+    std::string slow_down_reason;
     auto now = std::chrono::system_clock::now();
     int detailed_logs = 0;
     bool rejected = false;
@@ -407,6 +409,12 @@ class Connector {
             break;
           }
           milliseconds wait = backoff_.next_delay(attempts);
+          if (outcome.retry_after && (result.status == 429 || result.status == 503)) {
+            if (!slow_down || *outcome.retry_after > *slow_down) {
+              slow_down = *outcome.retry_after;
+              slow_down_reason = "HTTP " + std::to_string(result.status) + " with Retry-After " + *result.retry_after;
+            }
+          }
           if (outcome.retry_after && *outcome.retry_after > wait) {
             wait = *outcome.retry_after;
           }
@@ -433,16 +441,42 @@ class Connector {
 
     if (rejected) {
       pause_for_rejected_key(rejection);
+    } else if (probing_ && totals.imported + totals.failed + totals.retrying > 0) {
+      probing_ = false;
+      auth_reported_ = false;
+      spdlog::info("the API accepts the key from {} again; delivery resumed", api_key_.origin());
+    }
+    if (slow_down) {
+      throttle(*slow_down, slow_down_reason);
     }
     return settled + totals.claimed;
   }
 
   void pause_for_rejected_key(const std::string& rejection) {
     auth_paused_until_ = Clock::now() + config_.delivery.auth_retry;
+    probing_ = true;
     auth_message_ = "the API rejected the key from " + api_key_.origin() + " (" + rejection +
                     "); delivery is paused and every row stays pending. Check the key in Contractors Cloud "
                     "(RainMaker > API Keys) and update " + api_key_.origin();
-    spdlog::error("{}; trying again in {}", auth_message_, format_duration(config_.delivery.auth_retry));
+    // Said once per outage at error level; the probes that follow are logged at debug.
+    if (!auth_reported_) {
+      auth_reported_ = true;
+      spdlog::error("{}; probing with one row every {}", auth_message_, format_duration(config_.delivery.auth_retry));
+    } else {
+      spdlog::debug("the key is still rejected; next probe in {}", format_duration(config_.delivery.auth_retry));
+    }
+  }
+
+  // Pauses delivery of every row when the API asks for it with Retry-After on a 429 or 503, so the
+  // request rate drops instead of each row retrying on its own clock.
+  void throttle(milliseconds wait, const std::string& reason) {
+    Clock::time_point until = Clock::now() + wait;
+    if (until <= throttled_until_) {
+      return;
+    }
+    throttled_until_ = until;
+    spdlog::warn("the API asked to slow down ({}); pausing delivery of all rows for {}", reason,
+                 format_duration(wait));
   }
 
   void log_round(const std::string& source, const RoundTotals& totals) {
@@ -467,6 +501,9 @@ class Connector {
     milliseconds wait = config_.capture.poll_interval;
     if (auth_paused()) {
       auto remaining = std::chrono::duration_cast<milliseconds>(auth_paused_until_ - Clock::now());
+      wait = std::min(wait, std::max(remaining, milliseconds(0)));
+    } else if (throttled()) {
+      auto remaining = std::chrono::duration_cast<milliseconds>(throttled_until_ - Clock::now());
       wait = std::min(wait, std::max(remaining, milliseconds(0)));
     } else if (backlog.next_due_in) {
       wait = std::min(wait, *backlog.next_due_in);
@@ -496,6 +533,9 @@ class Connector {
   bool connected_before_ = false;
   bool listened_before_ = false;
   Clock::time_point auth_paused_until_{};
+  Clock::time_point throttled_until_{};
+  bool probing_ = false;        // the next round sends one row to test a rejected key
+  bool auth_reported_ = false;  // the current key rejection has been logged at error level
   std::string auth_message_;
 };
 

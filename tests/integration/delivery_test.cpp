@@ -316,3 +316,66 @@ TEST_CASE("delivery retries timeouts and refused connections") {
   connector->send_signal(SIGTERM);
   CHECK(connector->wait_for_exit(15s) == 0);
 }
+
+TEST_CASE("delivery slows down on Retry-After") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.concurrency = 2;
+  options.batch_size = 20;
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 120);
+  // Every 40th request is turned away with a request to wait one second.
+  mock.admin_post("/_mock/fail?status=429&every=40&retry_after=1");
+
+  auto started = std::chrono::steady_clock::now();
+  ProcessResult run = setup->run({"run", "--once"});
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(count_in_state(database, "imported") == 120);
+  CHECK(count_in_state(database, "failed") == 0);
+  CHECK(mock.stats()["injected_failures"].get<int>() >= 2);
+  CHECK(run.output.find("asked to slow down (HTTP 429 with Retry-After 1)") != std::string::npos);
+  // Each 429 pauses every row for the second it asked for, not only the row that got it.
+  CHECK(elapsed >= std::chrono::seconds(2));
+}
+
+TEST_CASE("delivery resumes after key rotation") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.key_file = "api-key";
+  options.auth_retry = "300ms";
+  auto setup = prepared_jobs(database, options);
+  setup->write_file("api-key", api_key + "\n");
+  insert_jobs(database, 1, 5);
+
+  std::unique_ptr<ChildProcess> connector = setup->start({"run"});
+  REQUIRE(wait_until([&] { return count_in_state(database, "imported") == 5; }, 15s));
+
+  // The account's key is rotated in Contractors Cloud before the shop updates the key file.
+  mock.admin_post("/_mock/key?value=rotated-key-2");
+  insert_jobs(database, 6, 10);
+  CHECK(wait_until([&] { return mock.stats()["unauthorized"].get<int>() >= 3; }, 15s));
+  CHECK(count_in_state(database, "failed") == 0);
+  // No attempt is counted against the rows that wait for a working key.
+  CHECK(database.count("SELECT coalesce(sum(attempts), 0) FROM cc_sync.import_status "
+                       "WHERE (row_key->>'id')::int > 5") == 0);
+
+  setup->write_file("api-key", "rotated-key-2\n");
+  CHECK(wait_until([&] { return count_in_state(database, "imported") == 10; }, 15s));
+  connector->send_signal(SIGTERM);
+  CHECK(connector->wait_for_exit(15s) == 0);
+
+  // The operator is told once, not once per row or per probe.
+  std::string log = connector->log();
+  std::size_t told = 0;
+  for (std::size_t at = log.find("rejected the key"); at != std::string::npos; at = log.find("rejected the key", at + 1)) {
+    ++told;
+  }
+  CHECK(told == 1);
+  CHECK(log.find("changed; resuming delivery") != std::string::npos);
+}

@@ -62,7 +62,8 @@ ConnectorSetup::ConnectorSetup(TestDatabase& database, ConnectorOptions options,
   std::ofstream config(config_path_);
   config << "mappings = [" << list << "]\n\n"
          << "[database]\nschema = \"cc_sync\"\n\n"
-         << "[api]\nurl = \"" << options_.api_url << "\"\nkey_env = \"CC_TEST_API_KEY\"\n"
+         << "[api]\nurl = \"" << options_.api_url << "\"\n"
+         << (options_.key_file.empty() ? "key_env = \"CC_TEST_API_KEY\"\n" : "key_file = \"" + options_.key_file + "\"\n")
          << "format = \"" << options_.format << "\"\nauth = \"" << options_.auth << "\"\n"
          << "timeout = \"" << options_.timeout << "\"\nconcurrency = " << options_.concurrency << "\n\n"
          << "[delivery]\nmax_attempts = " << options_.max_attempts << "\ninvalid_records = \""

@@ -26,6 +26,8 @@ struct ConnectorOptions {
   std::string auth = "basic";
   std::string invalid_records = "hold";
   int batch_size = 200;
+  // When set, the key is read from this file in the setup's folder instead of an environment variable.
+  std::string key_file;
 };
 
 // A connector.toml plus mapping files in a temporary folder, and a way to run cc-connector on them.
