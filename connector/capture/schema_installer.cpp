@@ -5,6 +5,7 @@
 #include "capture/embedded_sql.h"
 #include "common/database.h"
 #include "common/errors.h"
+#include "common/secret.h"
 
 namespace cc::capture {
 
@@ -55,7 +56,13 @@ InstallReport apply_migrations(pqxx::connection& connection, const std::string& 
       report.version_after = *current;
       continue;
     }
-    transaction.exec0(with_schema(migration.sql, schema));
+    try {
+      transaction.exec0(with_schema(migration.sql, schema));
+    } catch (const pqxx::insufficient_privilege& error) {
+      throw RuntimeFailure("permission denied while applying " + std::string(migration.file_name) +
+                           ": run `cc-connector init` as the owner of the watched tables or a superuser, "
+                           "since it creates a schema and triggers (sql/grants.sql lists what `run` needs)");
+    }
     transaction.commit();
     report.applied_files.emplace_back(migration.file_name);
     report.version_after = migration.version;
@@ -80,9 +87,13 @@ InstallReport install_schema(pqxx::connection& connection, const std::string& sc
       transaction.exec("SELECT " + schema + ".install_capture(" + transaction.quote(mapping.source.name) + ", " +
                         transaction.quote(*table) + "::regclass, " +
                         quote_key_columns(transaction, mapping.source.key_columns) + ")");
+    } catch (const pqxx::insufficient_privilege& error) {
+      throw RuntimeFailure("source '" + mapping.source.name + "': permission denied installing capture on " + *table +
+                           ": run `cc-connector init` as the owner of " + *table +
+                           " or a superuser, since only they may create triggers on it");
     } catch (const pqxx::sql_error& error) {
       throw RuntimeFailure("source '" + mapping.source.name + "' (" + mapping.file +
-                           "): cannot install capture on " + *table + ": " + error.what());
+                           "): cannot install capture on " + *table + ": " + one_line_error(error.what()));
     }
     transaction.commit();
     report.installed_sources.push_back(mapping.source.name);
@@ -91,12 +102,11 @@ InstallReport install_schema(pqxx::connection& connection, const std::string& sc
   return report;
 }
 
-void uninstall_schema(pqxx::connection& connection, const std::string& schema, bool drop_data) {
+bool uninstall_schema(pqxx::connection& connection, const std::string& schema, bool drop_data) {
   pqxx::work transaction(connection);
   transaction.exec_params("SELECT pg_advisory_xact_lock($1)", install_lock_key);
   if (!installed_schema_version(transaction, schema)) {
-    spdlog::info("schema {} is not installed; nothing to remove", schema);
-    return;
+    return false;
   }
 
   // Every source with a watermark, not only the configured ones, so that a mapping deleted
@@ -111,6 +121,7 @@ void uninstall_schema(pqxx::connection& connection, const std::string& schema, b
     spdlog::info("schema {} dropped", schema);
   }
   transaction.commit();
+  return true;
 }
 
 }  // namespace cc::capture

@@ -35,6 +35,7 @@ InstallReport install_schema(pqxx::connection& connection, const std::string& sc
 InstallReport apply_migrations(pqxx::connection& connection, const std::string& schema, int target_version);
 
 // Removes the capture triggers of every installed source; with drop_data also the whole schema.
-void uninstall_schema(pqxx::connection& connection, const std::string& schema, bool drop_data);
+// Returns false when the schema was not installed.
+bool uninstall_schema(pqxx::connection& connection, const std::string& schema, bool drop_data);
 
 }  // namespace cc::capture

@@ -4,6 +4,7 @@
 
 #include "common/database.h"
 #include "common/errors.h"
+#include "common/secret.h"
 
 namespace cc::capture {
 
@@ -138,9 +139,14 @@ std::string stored_key(pqxx::transaction_base& transaction, const mapping::Mappi
     build += (i == 0 ? "" : ", ") + sql_literal(column) + ", k." + sql_identifier(column);
   }
   build += ")::text";
-  pqxx::result row =
-      transaction.exec_params("SELECT " + build + " FROM jsonb_populate_record(NULL::" + resolved_table + ", $1::jsonb) AS k", key);
-  return row[0][0].as<std::string>();
+  try {
+    pqxx::result row = transaction.exec_params(
+        "SELECT " + build + " FROM jsonb_populate_record(NULL::" + resolved_table + ", $1::jsonb) AS k", key);
+    return row[0][0].as<std::string>();
+  } catch (const pqxx::data_exception& error) {
+    throw UsageError("--key " + argument + " does not fit the key of source '" + mapping.source.name + "': " +
+                     one_line_error(error.what()));
+  }
 }
 
 std::string key_from_argument(const mapping::Mapping& mapping, const std::string& argument) {

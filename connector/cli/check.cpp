@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <algorithm>
@@ -263,6 +265,20 @@ int command_check(const GlobalOptions& global) {
   } catch (const config::ConfigError& error) {
     diagnostics.insert(diagnostics.end(), error.diagnostics().begin(), error.diagnostics().end());
     mappings_valid = false;
+  }
+
+  if (config.api.key_file.empty()) {
+    const char* key = std::getenv(config.api.key_env.c_str());
+    if (key == nullptr || *key == '\0') {
+      diagnostics.push_back(Diagnostic{Diagnostic::Severity::warning, config.path, 0, 0,
+                                       "the environment variable " + config.api.key_env +
+                                           " that api.key_env names is not set, so `run` cannot send; set it to the "
+                                           "Contractors Cloud API key"});
+    }
+  } else if (::access(config.api.key_file.c_str(), R_OK) != 0) {
+    diagnostics.push_back(Diagnostic{Diagnostic::Severity::warning, config.path, 0, 0,
+                                     "the API key file " + config.api.key_file +
+                                         " cannot be read, so `run` cannot send; create it or fix api.key_file"});
   }
 
   if (mappings_valid) {

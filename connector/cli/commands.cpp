@@ -9,6 +9,7 @@
 #include "cli/run_loop.h"
 #include "common/database.h"
 #include "common/errors.h"
+#include "common/secret.h"
 #include "common/log.h"
 #include "config/connector_config.h"
 #include "delivery/api_key.h"
@@ -50,13 +51,15 @@ int command_init(const GlobalOptions& global) {
   capture::InstallReport report =
       capture::install_schema(*connection, loaded.config.database.schema, loaded.mappings);
 
-  std::string before = report.version_before ? std::to_string(*report.version_before) : "not installed";
-  std::cout << "schema " << loaded.config.database.schema << ": version " << before << " -> "
-            << report.version_after;
-  if (report.applied_files.empty()) {
-    std::cout << " (already up to date)";
+  const std::string& schema = loaded.config.database.schema;
+  if (!report.version_before) {
+    std::cout << "schema " << schema << " installed at version " << report.version_after << "\n";
+  } else if (report.applied_files.empty()) {
+    std::cout << "schema " << schema << " is already at version " << report.version_after << "\n";
+  } else {
+    std::cout << "schema " << schema << " upgraded from version " << *report.version_before << " to "
+              << report.version_after << "\n";
   }
-  std::cout << "\n";
   for (const std::string& source : report.installed_sources) {
     std::cout << "capture installed: " << source << "\n";
   }
@@ -71,7 +74,9 @@ int command_run(const GlobalOptions& global, bool once) {
 }
 
 int command_status(const GlobalOptions& global, bool json) {
-  Loaded loaded = load_all(global);
+  // Only connector.toml is read: a mapping being edited must not hide the delivery state.
+  Loaded loaded{config::load_connector_config(global.config_path), {}};
+  log::setup(global.log_level.empty() ? loaded.config.log_level : global.log_level);
   auto connection = open_connection(loaded.config.database.url, "cc-connector status");
   pqxx::read_transaction transaction(*connection);
   if (!capture::installed_schema_version(transaction, loaded.config.database.schema)) {
@@ -79,12 +84,11 @@ int command_status(const GlobalOptions& global, bool json) {
                          " is not installed in this database; run `cc-connector init` first");
   }
   constexpr int errors_per_source = 5;
-  std::vector<status::SourceStatus> sources =
-      status::read_status(transaction, loaded.config.database.schema, errors_per_source);
+  status::StatusReport report = status::read_status(transaction, loaded.config.database.schema, errors_per_source);
   if (json) {
-    std::cout << status::render_status_json(sources).dump(2) << "\n";
+    std::cout << status::render_status_json(report).dump(2) << "\n";
   } else {
-    std::cout << status::render_status_text(sources);
+    std::cout << status::render_status_text(report);
   }
   return exit_ok;
 }
@@ -107,13 +111,15 @@ int command_retry(const GlobalOptions& global, const RetryOptions& options) {
   if (!options.key.empty()) {
     const mapping::Mapping* mapping = nullptr;
     for (const mapping::Mapping& candidate : loaded.mappings) {
-      if (candidate.source.name == options.source) {
+      if (candidate.source.name == options.source || (options.source.empty() && loaded.mappings.size() == 1)) {
         mapping = &candidate;
       }
     }
     if (mapping == nullptr) {
-      throw UsageError("--key needs --source with the name of a configured source");
+      throw UsageError(options.source.empty() ? "there are several sources; name the key's source with --source NAME"
+                                              : "no mapping defines source '" + options.source + "'");
     }
+    sql += " AND source = " + transaction.quote(mapping->source.name);
     std::optional<std::string> table = resolve_table(transaction, mapping->source.table);
     if (!table) {
       throw RuntimeFailure("source '" + mapping->source.name + "': table '" + mapping->source.table +
@@ -126,6 +132,11 @@ int command_retry(const GlobalOptions& global, const RetryOptions& options) {
   transaction.commit();
   spdlog::info("retry queued rows={} state={} source={}", count, options.state,
                options.source.empty() ? "all" : options.source);
+  if (count == 0 && !options.key.empty()) {
+    throw UsageError("no row with key " + options.key + " is in state " +
+                     (options.state == "all" ? std::string("failed or held") : options.state) +
+                     "; `cc-connector status` lists the recent failures");
+  }
   std::cout << count << (count == 1 ? " row" : " rows") << " queued to be sent again by `cc-connector run`\n";
   return exit_ok;
 }
@@ -162,23 +173,42 @@ int command_backfill(const GlobalOptions& global, const BackfillOptions& options
     key += (i == 0 ? "" : ", ") + transaction.quote(column) + ", t." + transaction.quote_name(column);
   }
   key += ")";
-  std::string sql = "INSERT INTO " + schema + ".change_log (source, row_key) SELECT " +
+  std::string sql = "WITH queued AS (INSERT INTO " + schema + ".change_log (source, row_key) SELECT " +
                     transaction.quote(mapping->source.name) + ", " + key + " FROM " + *table + " AS t";
   if (!options.where.empty()) {
     sql += " WHERE (" + options.where + ")";
   }
-  long long count = static_cast<long long>(transaction.exec(sql + " RETURNING 1").size());
+  sql += " RETURNING row_key) SELECT count(*), count(s.row_key) FROM queued q LEFT JOIN " + schema +
+         ".import_status s ON s.source = " + transaction.quote(mapping->source.name) +
+         " AND s.row_key = q.row_key AND s.state = 'imported'";
+  pqxx::result counts;
+  try {
+    counts = transaction.exec(sql);
+  } catch (const pqxx::sql_error& error) {
+    if (options.where.empty()) {
+      throw;
+    }
+    throw UsageError("--where \"" + options.where + "\" is not a valid condition on " + *table + ": " +
+                     one_line_error(error.what()));
+  }
   transaction.commit();
-  spdlog::info("backfill queued source={} rows={}", mapping->source.name, count);
-  std::cout << count << (count == 1 ? " row" : " rows") << " of " << *table
-            << " queued; `cc-connector run` sends them\n";
+  long long count = counts[0][0].as<long long>();
+  long long imported = counts[0][1].as<long long>();
+  spdlog::info("backfill queued source={} rows={} already_imported={}", mapping->source.name, count, imported);
+  std::cout << count << (count == 1 ? " row" : " rows") << " of " << *table << " queued; `cc-connector run` sends "
+            << (imported == 0 ? "them" : std::to_string(count - imported) + " of them, since " +
+                                             std::to_string(imported) + " were already imported and are not sent again")
+            << "\n";
   return exit_ok;
 }
 
 int command_uninstall(const GlobalOptions& global, bool drop_data) {
   Loaded loaded = load_all(global);
   auto connection = open_connection(loaded.config.database.url, "cc-connector uninstall");
-  capture::uninstall_schema(*connection, loaded.config.database.schema, drop_data);
+  if (!capture::uninstall_schema(*connection, loaded.config.database.schema, drop_data)) {
+    std::cout << "schema " << loaded.config.database.schema << " is not installed; nothing to remove\n";
+    return exit_ok;
+  }
   std::cout << "capture triggers removed" << (drop_data ? "; schema " + loaded.config.database.schema + " dropped" : "")
             << "\n";
   return exit_ok;

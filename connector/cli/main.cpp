@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "cc-connector 0.1.0");
   app.option_defaults()->always_capture_default();
   app.add_option("-c,--config", global.config_path, "Path of connector.toml");
-  app.add_option("--log-level", global.log_level, "Log level: trace, debug, info, warn, error (overrides [log] level)")
+  app.add_option("--log-level", global.log_level, "Log level: trace, debug, info, warn, error, critical or off (overrides [log] level)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.require_subcommand(1);
 

@@ -118,7 +118,7 @@ int command_preview(const GlobalOptions& global, const PreviewOptions& options) 
   capture::SourceReader reader(transaction, mapping, *table);
   std::vector<capture::KeyedRow> rows =
       options.key.empty() ? reader.read_first(transaction, options.limit)
-                          : reader.read_by_keys(transaction, {capture::key_from_argument(mapping, options.key)});
+                          : reader.read_by_keys(transaction, {capture::stored_key(transaction, mapping, *table, options.key)});
   if (!options.key.empty() && rows.empty()) {
     throw RuntimeFailure("no row of " + *table + " has key " + options.key);
   }

@@ -97,6 +97,7 @@ class Connector {
         listener_(config.database.url, config.database.schema) {}
 
   int run(const RunOptions& options) {
+    once_ = options.once;
     spdlog::info("cc-connector starting mode={} sources={} database={} api={} concurrency={}",
                  options.once ? "once" : "service", mappings_.size(),
                  redact_connection_string(config_.database.url), config_.api.url, config_.api.concurrency);
@@ -136,6 +137,7 @@ class Connector {
         }
         wait_for_work(backlog);
       } catch (const pqxx::broken_connection& error) {
+        bool was_connected = work_ != nullptr || connected_before_;
         work_.reset();
         listener_.disconnect();
         if (disconnected_since == Clock::time_point{}) {
@@ -143,18 +145,19 @@ class Connector {
         }
         if (options.once && Clock::now() - disconnected_since > once_reconnect_budget) {
           spdlog::error("database unreachable for {}; giving up: {}", format_duration(once_reconnect_budget),
-                        redact_connection_string(error.what()));
+                        one_line_error(error.what()));
           return exit_runtime_failure;
         }
-        spdlog::warn("database connection lost: {}; reconnecting in {}", redact_connection_string(error.what()),
-                     format_duration(reconnect_wait));
+        spdlog::warn("{}: {}; trying again in {}",
+                     was_connected ? "database connection lost" : "cannot connect to the database",
+                     one_line_error(error.what()), format_duration(reconnect_wait));
         sleep_unless_stopped(reconnect_wait);
         reconnect_wait = std::min(reconnect_wait * 2, max_reconnect_wait);
       } catch (const pqxx::sql_error& error) {
         // An SQL error here is a bug or a schema change under the connector, such as a dropped
         // table or a revoked grant. Retrying after a pause lets a DBA fix it without a restart.
-        spdlog::error("database error: {} (sqlstate {}); query: {}", error.what(), error.sqlstate(),
-                      error.query().substr(0, 200));
+        spdlog::error("database error: {} (sqlstate {}); query: {}", one_line_error(error.what()), error.sqlstate(),
+                      one_line_error(error.query().substr(0, 200)));
         if (options.once) {
           return exit_runtime_failure;
         }
@@ -179,11 +182,17 @@ class Connector {
     if (!connected_before_) {
       connected_before_ = true;
       pqxx::work transaction(*work_);
-      long long recovered = store_.recover_in_doubt(transaction);
+      bool hold = config_.delivery.on_in_doubt == config::InDoubt::hold;
+      long long recovered = store_.recover_in_doubt(transaction, hold);
       transaction.commit();
-      if (recovered > 0) {
-        spdlog::warn("{} rows were being sent when the connector last stopped; they may already be in Contractors "
-                     "Cloud and will be sent again (at-least-once delivery); they are flagged in_doubt in {}.import_status",
+      if (recovered > 0 && hold) {
+        spdlog::warn("{} rows were being sent when the connector last stopped and may already be in Contractors "
+                     "Cloud; they are held (on_in_doubt = \"hold\") and flagged in_doubt in {}.import_status: check "
+                     "them, then run `cc-connector retry --state held`",
+                     recovered, config_.database.schema);
+      } else if (recovered > 0) {
+        spdlog::warn("{} rows were being sent when the connector last stopped and may already be in Contractors "
+                     "Cloud; they are sent again (at-least-once delivery) and flagged in_doubt in {}.import_status",
                      recovered, config_.database.schema);
       }
     } else {
@@ -262,6 +271,7 @@ class Connector {
       spdlog::info("the API key in {} changed; resuming delivery", api_key_.origin());
       auth_paused_until_ = {};
       probing_ = false;
+      persist_pause(std::nullopt, "");
     }
     for (SourceState& source : sources_) {
       while (!stop_requested.load() && !auth_paused() && !throttled()) {
@@ -391,6 +401,13 @@ class Connector {
           rejection = outcome.error;
           break;
 
+        case delivery::OutcomeKind::not_created:
+          update.state = "failed";
+          update.error = outcome.error;
+          spdlog::error("failed source={} key={} attempt={}: {}", name, row.row_key, attempts, outcome.error);
+          ++totals.failed;
+          break;
+
         case delivery::OutcomeKind::failed:
           update.state = "failed";
           update.error = outcome.error;
@@ -444,6 +461,7 @@ class Connector {
     } else if (probing_ && totals.imported + totals.failed + totals.retrying > 0) {
       probing_ = false;
       auth_reported_ = false;
+      persist_pause(std::nullopt, "");
       spdlog::info("the API accepts the key from {} again; delivery resumed", api_key_.origin());
     }
     if (slow_down) {
@@ -452,13 +470,34 @@ class Connector {
     return settled + totals.claimed;
   }
 
+  // Writes the pause to delivery_state for `status`. A failure to write it only loses that report.
+  void persist_pause(std::optional<milliseconds> wait, const std::string& reason) {
+    try {
+      pqxx::work transaction(*work_);
+      if (wait) {
+        store_.record_pause(transaction, *wait, reason);
+      } else {
+        store_.clear_pause(transaction);
+      }
+      transaction.commit();
+    } catch (const pqxx::sql_error& error) {
+      spdlog::warn("cannot record the delivery pause for `status`: {}", error.what());
+    }
+  }
+
   void pause_for_rejected_key(const std::string& rejection) {
     auth_paused_until_ = Clock::now() + config_.delivery.auth_retry;
     probing_ = true;
+    persist_pause(config_.delivery.auth_retry, "the API rejected the key from " + api_key_.origin() + " (" +
+                                                   rejection + ")");
     auth_message_ = "the API rejected the key from " + api_key_.origin() + " (" + rejection +
                     "); delivery is paused and every row stays pending. Check the key in Contractors Cloud "
                     "(RainMaker > API Keys) and update " + api_key_.origin();
-    // Said once per outage at error level; the probes that follow are logged at debug.
+    // Said once per outage at error level; the probes that follow are logged at debug. Under
+    // --once the command itself exits with this message, so the log does not repeat it.
+    if (once_) {
+      return;
+    }
     if (!auth_reported_) {
       auth_reported_ = true;
       spdlog::error("{}; probing with one row every {}", auth_message_, format_duration(config_.delivery.auth_retry));
@@ -475,6 +514,7 @@ class Connector {
       return;
     }
     throttled_until_ = until;
+    persist_pause(wait, "the API asked to slow down (" + reason + ")");
     spdlog::warn("the API asked to slow down ({}); pausing delivery of all rows for {}", reason,
                  format_duration(wait));
   }
@@ -534,6 +574,7 @@ class Connector {
   bool listened_before_ = false;
   Clock::time_point auth_paused_until_{};
   Clock::time_point throttled_until_{};
+  bool once_ = false;
   bool probing_ = false;        // the next round sends one row to test a rejected key
   bool auth_reported_ = false;  // the current key rejection has been logged at error level
   std::string auth_message_;

@@ -19,6 +19,24 @@ std::string redact_connection_string(std::string_view connection_string) {
   return text;
 }
 
+std::string one_line_error(std::string_view text) {
+  std::string line = redact_connection_string(text);
+  for (char& c : line) {
+    if (c == '\n' || c == '\r' || c == '\t') {
+      c = ' ';
+    }
+  }
+  std::size_t end = line.find_last_not_of(' ');
+  line.erase(end == std::string::npos ? 0 : end + 1);
+  std::string collapsed;
+  for (char c : line) {
+    if (!(c == ' ' && !collapsed.empty() && collapsed.back() == ' ')) {
+      collapsed += c;
+    }
+  }
+  return collapsed;
+}
+
 std::string redact_secret(std::string text, std::string_view secret) {
   if (secret.empty()) {
     return text;

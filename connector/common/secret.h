@@ -10,6 +10,10 @@ namespace cc {
 // keyword form (host=db password=secret).
 std::string redact_connection_string(std::string_view connection_string);
 
+// Returns a library's error text as one log line: the password redacted, line breaks turned into
+// spaces and trailing whitespace removed, since libpq messages end in newlines.
+std::string one_line_error(std::string_view text);
+
 // Returns text with every occurrence of `secret` replaced by "***". Used on error text that a
 // library built from inputs containing the secret.
 std::string redact_secret(std::string text, std::string_view secret);

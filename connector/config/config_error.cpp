@@ -119,6 +119,17 @@ std::string closest_name(const std::string& name, const std::vector<std::string>
     return previous[b.size()];
   };
 
+  // "id" for "job_id": a name that is one underscore-separated part of a candidate is a better
+  // hint than a short candidate a few edits away.
+  for (const std::string& candidate : allowed) {
+    bool suffix = candidate.size() > name.size() + 1 && candidate.compare(candidate.size() - name.size() - 1,
+                                                                           name.size() + 1, "_" + name) == 0;
+    bool prefix = candidate.size() > name.size() + 1 && candidate.compare(0, name.size() + 1, name + "_") == 0;
+    if (suffix || prefix) {
+      return candidate;
+    }
+  }
+
   std::string best;
   std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
   for (const std::string& candidate : allowed) {

@@ -243,15 +243,24 @@ ConnectorConfig load_connector_config(const std::string& path) {
 
   if (const toml::table* delivery = reader.table(root, "delivery")) {
     reject_unknown_keys(path, *delivery, "delivery",
-                        {"max_attempts", "invalid_records", "retry_initial", "retry_max", "auth_retry", "batch_size"},
+                        {"max_attempts", "invalid_records", "on_in_doubt", "retry_initial", "retry_max", "auth_retry",
+                         "batch_size"},
                         diagnostics, {misplaced_mappings});
     reader.integer(*delivery, "max_attempts", config.delivery.max_attempts, 1, 1000);
     reader.choice(*delivery, "invalid_records", config.delivery.invalid_records,
                   {{"hold", InvalidRecords::hold}, {"send", InvalidRecords::send}});
+    reader.choice(*delivery, "on_in_doubt", config.delivery.on_in_doubt,
+                  {{"resend", InDoubt::resend}, {"hold", InDoubt::hold}});
     reader.duration(*delivery, "retry_initial", config.delivery.retry_initial, std::chrono::milliseconds(10));
     reader.duration(*delivery, "retry_max", config.delivery.retry_max, std::chrono::milliseconds(10));
     reader.duration(*delivery, "auth_retry", config.delivery.auth_retry, std::chrono::milliseconds(100));
     reader.integer(*delivery, "batch_size", config.delivery.batch_size, 1, 10'000);
+    if (config.delivery.retry_initial > config.delivery.retry_max && delivery->contains("retry_max")) {
+      diagnostics.add(error_at(path, *delivery->get("retry_max"),
+                               "retry_max (" + format_duration(config.delivery.retry_max) +
+                                   ") is shorter than retry_initial (" + format_duration(config.delivery.retry_initial) +
+                                   "); the backoff ceiling must be at least the first wait"));
+    }
   }
 
   if (const toml::table* capture = reader.table(root, "capture")) {

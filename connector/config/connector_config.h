@@ -35,9 +35,16 @@ struct ApiConfig {
 
 enum class InvalidRecords { hold, send };
 
+// What happens to a row whose request may have reached the API when the connector stopped.
+enum class InDoubt {
+  resend,  // send it again: at-least-once delivery, a duplicate lead is possible
+  hold,    // hold it for a person to check Contractors Cloud and `retry` it: at-most-once
+};
+
 struct DeliveryConfig {
   int max_attempts = 12;
   InvalidRecords invalid_records = InvalidRecords::hold;
+  InDoubt on_in_doubt = InDoubt::resend;
   std::chrono::milliseconds retry_initial{1'000};  // first backoff ceiling; doubles per attempt
   std::chrono::milliseconds retry_max{300'000};    // backoff ceiling
   std::chrono::milliseconds auth_retry{60'000};    // pause after the API rejects the key

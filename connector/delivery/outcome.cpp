@@ -40,6 +40,22 @@ std::optional<std::string> find_response_id(const std::string& body) {
   return std::nullopt;
 }
 
+// True for a JSON body whose standard wrapper reports a failure: {"status": "error"} or
+// {"success": false}. Any other body, JSON or not, counts as success with a 2xx status.
+bool reports_error(const std::string& body) {
+  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+  if (!parsed.is_object()) {
+    return false;
+  }
+  if (parsed.contains("status") && parsed["status"].is_string()) {
+    std::string status = parsed["status"].get<std::string>();
+    if (status == "error" || status == "fail" || status == "failed" || status == "failure") {
+      return true;
+    }
+  }
+  return parsed.contains("success") && parsed["success"].is_boolean() && !parsed["success"].get<bool>();
+}
+
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value,
@@ -81,6 +97,12 @@ Outcome classify(const HttpResult& result, std::chrono::system_clock::time_point
     outcome.retry_after = parse_retry_after(*result.retry_after, now);
   }
   if (status >= 200 && status < 300) {
+    if (reports_error(result.body)) {
+      outcome.kind = OutcomeKind::not_created;
+      outcome.error = "the API answered HTTP " + std::to_string(status) + " but did not create the record: " +
+                      excerpt(result.body);
+      return outcome;
+    }
     outcome.kind = OutcomeKind::imported;
     outcome.response_id = find_response_id(result.body);
     return outcome;

@@ -11,6 +11,7 @@ namespace cc::delivery {
 // Classification of one response, for its row and for the connector.
 enum class OutcomeKind {
   imported,       // 2xx: the API took the record
+  not_created,    // 2xx whose body reports an error: sending the same record again would not help
   retry,          // transport error, timeout, 408, 425, 429 or 5xx: may pass later
   failed,         // any other status (other 4xx, 1xx, 3xx): sending the same record again cannot help
   auth_rejected,  // 401 or 403: the key is wrong or revoked; no row is to blame

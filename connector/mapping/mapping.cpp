@@ -317,9 +317,15 @@ FieldSpec read_field(const std::string& file, const toml::key& key, const toml::
     diagnostics.add(error_at(file, node, path + " names an empty column; write the column name"));
   }
   if (find_field_rule(field.target) == nullptr) {
-    diagnostics.add(warning_at(file, key.source(), "field '" + field.target +
-                                              "' is not in the import API's field catalog; it is sent as is, so check "
-                                              "the spelling"));
+    std::vector<std::string> catalog_names;
+    for (const FieldRule& rule : field_catalog()) {
+      catalog_names.emplace_back(rule.name);
+    }
+    std::string suggestion = config::closest_name(field.target, catalog_names);
+    diagnostics.add(warning_at(file, key.source(),
+                               "field '" + field.target + "' is not in the import API's field catalog; it is sent as is" +
+                                   (suggestion.empty() ? ", so check the spelling"
+                                                       : "; did you mean '" + suggestion + "'?")));
   }
   bool has_datetime = std::any_of(field.transforms.begin(), field.transforms.end(),
                                   [](const TransformStep& step) { return step.name == "mysql_datetime"; });

@@ -657,9 +657,11 @@ void MockServer::handle_fail(const httplib::Request& request, httplib::Response&
     InjectedFailure failure;
     failure.drop = flag_param(request, "drop");
     if (request.has_param("status")) {
-      failure.status = static_cast<int>(integer_param(request, "status", 400, 599));
+      // A 2xx status answers with the error body too: an API that says "200 OK" but did not
+      // create the record.
+      failure.status = static_cast<int>(integer_param(request, "status", 200, 599));
     } else if (!failure.drop) {
-      throw BadParameter("missing status: pass status=CODE (400 to 599), or drop=1 to close connections");
+      throw BadParameter("missing status: pass status=CODE (200 to 599), or drop=1 to close connections");
     }
     if (auto retry_after = optional_param(request, "retry_after")) {
       if (retry_after->empty() || retry_after->find_first_of("\r\n") != std::string::npos) {

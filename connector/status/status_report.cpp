@@ -23,15 +23,15 @@ nlohmann::json optional_number(const std::optional<double>& value) {
 
 }  // namespace
 
-std::vector<SourceStatus> read_status(pqxx::transaction_base& transaction, const std::string& schema,
-                                      int errors_per_source) {
+StatusReport read_status(pqxx::transaction_base& transaction, const std::string& schema, int errors_per_source) {
   // Sources come from the watermark table, so an installed source with no rows yet still shows.
   pqxx::result rows = transaction.exec(with_schema(R"sql(
 SELECT w.source, w.table_name::text, w.batches,
        extract(epoch FROM greatest(clock_timestamp() - w.updated_at, interval '0'))::float8,
        coalesce(s.pending, 0), coalesce(s.sending, 0), coalesce(s.retrying, 0), coalesce(s.imported, 0),
        coalesce(s.held, 0), coalesce(s.failed, 0), coalesce(s.skipped, 0), coalesce(s.in_doubt, 0),
-       extract(epoch FROM greatest(clock_timestamp() - s.oldest_pending_at, interval '0'))::float8,
+       CASE WHEN s.oldest_pending_at IS NOT NULL
+            THEN extract(epoch FROM greatest(clock_timestamp() - s.oldest_pending_at, interval '0'))::float8 END,
        (SELECT count(*) FROM cc_sync.change_log c WHERE c.source = w.source)
   FROM cc_sync.watermark w
   LEFT JOIN cc_sync.source_summary s ON s.source = w.source
@@ -83,11 +83,24 @@ SELECT w.source, w.table_name::text, w.batches,
     }
     sources.push_back(std::move(status));
   }
-  return sources;
+
+  StatusReport report{std::move(sources), {}};
+  pqxx::result pause = transaction.exec(with_schema(
+      "SELECT to_char(paused_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), pause_reason "
+      "FROM cc_sync.delivery_state WHERE paused_until > clock_timestamp()",
+      schema));
+  if (!pause.empty()) {
+    report.pause = DeliveryPause{true, pause[0][0].as<std::string>(), pause[0][1].c_str()};
+  }
+  return report;
 }
 
-std::string render_status_text(const std::vector<SourceStatus>& sources) {
+std::string render_status_text(const StatusReport& report) {
+  const std::vector<SourceStatus>& sources = report.sources;
   std::ostringstream out;
+  if (report.pause.paused) {
+    out << "Delivery is paused until " << report.pause.until << ": " << report.pause.reason << "\n\n";
+  }
   if (sources.empty()) {
     out << "No sources are installed; run `cc-connector init`.\n";
     return out.str();
@@ -127,7 +140,8 @@ std::string render_status_text(const std::vector<SourceStatus>& sources) {
   return out.str();
 }
 
-nlohmann::json render_status_json(const std::vector<SourceStatus>& sources) {
+nlohmann::json render_status_json(const StatusReport& report) {
+  const std::vector<SourceStatus>& sources = report.sources;
   nlohmann::json list = nlohmann::json::array();
   for (const SourceStatus& s : sources) {
     nlohmann::json errors = nlohmann::json::array();
@@ -156,7 +170,12 @@ nlohmann::json render_status_json(const std::vector<SourceStatus>& sources) {
                     {"unprocessed_changes", s.unprocessed_changes},
                     {"recent_errors", errors}});
   }
-  return {{"sources", list}};
+  nlohmann::json pause = {{"paused", report.pause.paused}};
+  if (report.pause.paused) {
+    pause["until"] = report.pause.until;
+    pause["reason"] = report.pause.reason;
+  }
+  return {{"sources", list}, {"delivery", pause}};
 }
 
 }  // namespace cc::status

@@ -30,11 +30,22 @@ struct SourceStatus {
   std::vector<RecentError> recent_errors;
 };
 
-// Reads per-source counts by state, ages and the most recent errors from the schema.
-std::vector<SourceStatus> read_status(pqxx::transaction_base& transaction, const std::string& schema,
-                                      int errors_per_source);
+// Whether a running connector has paused all delivery, as it last recorded.
+struct DeliveryPause {
+  bool paused = false;
+  std::string until;   // UTC, ISO 8601
+  std::string reason;
+};
 
-std::string render_status_text(const std::vector<SourceStatus>& sources);
-nlohmann::json render_status_json(const std::vector<SourceStatus>& sources);
+struct StatusReport {
+  std::vector<SourceStatus> sources;
+  DeliveryPause pause;
+};
+
+// Reads per-source counts by state, ages and the most recent errors, and the delivery pause.
+StatusReport read_status(pqxx::transaction_base& transaction, const std::string& schema, int errors_per_source);
+
+std::string render_status_text(const StatusReport& report);
+nlohmann::json render_status_json(const StatusReport& report);
 
 }  // namespace cc::status

@@ -69,13 +69,35 @@ UPDATE cc_sync.import_status AS s
                            source, json);
 }
 
-long long StatusStore::recover_in_doubt(pqxx::transaction_base& transaction) const {
-  pqxx::result result = transaction.exec(with_schema(
-      "UPDATE cc_sync.import_status SET state = 'pending', in_doubt = true, next_attempt_at = now(), "
-      "error = 'the connector stopped while this row was being sent; it may already be in Contractors Cloud', "
-      "updated_at = now() WHERE state = 'sending' RETURNING 1",
-      schema_));
+long long StatusStore::recover_in_doubt(pqxx::transaction_base& transaction, bool hold) const {
+  std::string state = hold ? "'held'" : "'pending'";
+  std::string error = hold ? "in doubt: the connector stopped while this row was being sent, so it may already be in "
+                             "Contractors Cloud; check there, then run `cc-connector retry --state held` to send it"
+                           : "the connector stopped while this row was being sent; it may already be in Contractors "
+                             "Cloud, so it is sent again";
+  pqxx::result result = transaction.exec_params(with_schema(
+      "UPDATE cc_sync.import_status SET state = " + state + ", in_doubt = true, next_attempt_at = now(), "
+      "error = $1, updated_at = now() WHERE state = 'sending' RETURNING 1",
+      schema_), error);
   return static_cast<long long>(result.size());
+}
+
+void StatusStore::record_pause(pqxx::transaction_base& transaction, std::chrono::milliseconds until_from_now,
+                               const std::string& reason) const {
+  transaction.exec_params0(
+      with_schema("INSERT INTO cc_sync.delivery_state (singleton, paused_until, pause_reason, updated_at) "
+                  "VALUES (true, now() + $1 * interval '1 millisecond', $2, now()) "
+                  "ON CONFLICT (singleton) DO UPDATE SET paused_until = EXCLUDED.paused_until, "
+                  "pause_reason = EXCLUDED.pause_reason, updated_at = now()",
+                  schema_),
+      static_cast<long long>(until_from_now.count()), reason);
+}
+
+void StatusStore::clear_pause(pqxx::transaction_base& transaction) const {
+  transaction.exec0(with_schema(
+      "UPDATE cc_sync.delivery_state SET paused_until = NULL, pause_reason = NULL, updated_at = now() "
+      "WHERE paused_until IS NOT NULL",
+      schema_));
 }
 
 StatusStore::Backlog StatusStore::backlog(pqxx::transaction_base& transaction) const {

@@ -45,7 +45,8 @@ class StatusStore {
   // Rows left in state sending by a process that stopped mid-request: their request may or may not
   // have reached the API. They go back to pending, flagged in_doubt, and are sent again. Returns
   // how many rows were recovered.
-  long long recover_in_doubt(pqxx::transaction_base& transaction) const;
+  // With `hold` they are held instead, for a person to check Contractors Cloud and retry them.
+  long long recover_in_doubt(pqxx::transaction_base& transaction, bool hold) const;
 
   // How many rows of all sources are pending or retrying, and how long until the earliest of them
   // is due (zero when one is due now).
@@ -54,6 +55,11 @@ class StatusStore {
     std::optional<std::chrono::milliseconds> next_due_in;
   };
   Backlog backlog(pqxx::transaction_base& transaction) const;
+
+  // Records that delivery is paused for `until_from_now`, and why, until clear_pause.
+  void record_pause(pqxx::transaction_base& transaction, std::chrono::milliseconds until_from_now,
+                    const std::string& reason) const;
+  void clear_pause(pqxx::transaction_base& transaction) const;
 
  private:
   std::string schema_;

@@ -33,13 +33,13 @@ TEST_CASE("init is idempotent") {
   ProcessResult first = setup->run({"init"});
   INFO(first.output);
   CHECK(first.exit_code == 0);
-  CHECK(contains(first.output, "version not installed -> 2"));
+  CHECK(contains(first.output, "schema cc_sync installed at version 3"));
   CHECK(contains(first.output, "capture installed: jobs"));
 
   ProcessResult second = setup->run({"init"});
   INFO(second.output);
   CHECK(second.exit_code == 0);
-  CHECK(contains(second.output, "already up to date"));
+  CHECK(contains(second.output, "schema cc_sync is already at version 3"));
   CHECK(database.count("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.jobs'::regclass "
                        "AND NOT tgisinternal") == 2);
   CHECK(database.count("SELECT count(*) FROM cc_sync.watermark") == 1);
@@ -61,8 +61,8 @@ TEST_CASE("init upgrades version 1 in place") {
   ProcessResult init = setup->run({"init"});
   INFO(init.output);
   CHECK(init.exit_code == 0);
-  CHECK(contains(init.output, "version 1 -> 2"));
-  CHECK(database.scalar("SELECT version FROM cc_sync.schema_version") == "2");
+  CHECK(contains(init.output, "schema cc_sync upgraded from version 1 to 3"));
+  CHECK(database.scalar("SELECT version FROM cc_sync.schema_version") == "3");
   CHECK(database.scalar("SELECT state FROM cc_sync.import_status WHERE row_key = '{\"id\": 7}'") == "imported");
   CHECK(database.scalar("SELECT in_doubt FROM cc_sync.import_status WHERE row_key = '{\"id\": 7}'") == "f");
 }
@@ -87,7 +87,7 @@ TEST_CASE("init with custom schema name") {
   ProcessResult init = setup->run({"init"});
   INFO(init.output);
   CHECK(init.exit_code == 0);
-  CHECK(database.scalar("SELECT version FROM shop_sync.schema_version") == "2");
+  CHECK(database.scalar("SELECT version FROM shop_sync.schema_version") == "3");
   CHECK(database.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'cc_sync'") == 0);
 
   database.exec("INSERT INTO jobs (id) VALUES (1)");
@@ -276,14 +276,16 @@ TEST_CASE("backfill queues existing rows") {
   CHECK(mock.records().size() == 2);
 
   // A second, unfiltered backfill queues all four; the two already imported are not sent again.
-  CHECK(setup.run({"backfill"}).exit_code == 0);
+  ProcessResult all = setup.run({"backfill"});
+  CHECK(all.exit_code == 0);
+  CHECK(contains(all.output, "4 rows of jobs queued; `cc-connector run` sends 2 of them, since 2 were already imported"));
   CHECK(setup.run({"run", "--once"}).exit_code == 0);
   CHECK(mock.records().size() == 4);
   CHECK(database.count("SELECT count(*) FROM cc_sync.import_status WHERE state = 'imported'") == 4);
 
   ProcessResult bad = setup.run({"backfill", "--where", "no_such_column = 1"});
-  CHECK(bad.exit_code == 1);
-  CHECK(contains(bad.output, "no_such_column"));
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.output, "--where \"no_such_column = 1\" is not a valid condition on jobs"));
 }
 
 TEST_CASE("retry sends failed rows again") {
@@ -314,6 +316,13 @@ TEST_CASE("retry sends failed rows again") {
   CHECK(setup.run({"run", "--once"}).exit_code == 0);
   CHECK(database.scalar("SELECT state FROM cc_sync.import_status WHERE row_key = '{\"id\": 2}'") == "imported");
   CHECK(database.scalar("SELECT state FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'") == "failed");
+
+  ProcessResult unknown = setup.run({"retry", "--key", "99"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(contains(unknown.output, "no row with key 99 is in state failed"));
+  ProcessResult wrong_type = setup.run({"retry", "--key", "abc"});
+  CHECK(wrong_type.exit_code == 2);
+  CHECK(contains(wrong_type.output, "--key abc does not fit the key of source 'jobs'"));
 
   CHECK(setup.run({"retry"}).exit_code == 0);
   CHECK(setup.run({"run", "--once"}).exit_code == 0);

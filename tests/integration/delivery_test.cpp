@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "support/connector_setup.h"
 #include "support/mock_api_process.h"
 
@@ -378,4 +381,95 @@ TEST_CASE("delivery resumes after key rotation") {
   }
   CHECK(told == 1);
   CHECK(log.find("changed; resuming delivery") != std::string::npos);
+}
+
+TEST_CASE("delivery records 200 without a record") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.concurrency = 1;
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 2);
+  // The first request gets "200 OK" with an error body, as an API does that reports failures in
+  // its JSON wrapper.
+  mock.fail_next(200, 1);
+
+  ProcessResult run = setup->run({"run", "--once"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(database.scalar("SELECT state FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'") == "failed");
+  CHECK(database.scalar("SELECT http_status FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'") == "200");
+  CHECK(database.scalar("SELECT error FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'")
+            .find("answered HTTP 200 but did not create the record") != std::string::npos);
+  CHECK(database.scalar("SELECT state FROM cc_sync.import_status WHERE row_key = '{\"id\": 2}'") == "imported");
+  CHECK(mock.records().size() == 1);
+}
+
+TEST_CASE("delivery holds in-doubt rows when configured") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  mock.set_latency(2000ms);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.concurrency = 2;
+  options.batch_size = 2;
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 4);
+
+  std::unique_ptr<ChildProcess> connector = setup->start({"run"});
+  REQUIRE(wait_until([&] { return count_in_state(database, "sending") > 0; }, 15s));
+  connector->send_signal(SIGKILL);
+  CHECK(connector->wait_for_exit(10s) == 128 + SIGKILL);
+  long long in_flight = count_in_state(database, "sending");
+  CHECK(in_flight > 0);
+
+  // At-most-once: the rows whose requests were in flight wait for a person instead of being resent.
+  setup->write_file("connector.toml", [&] {
+    std::ifstream file(setup->config_path());
+    std::stringstream text;
+    text << file.rdbuf();
+    std::string config = text.str();
+    return config.replace(config.find("[delivery]\n"), 11, "[delivery]\non_in_doubt = \"hold\"\n");
+  }());
+  mock.set_latency(0ms);
+  ProcessResult restart = setup->run({"run", "--once"});
+  INFO(restart.output);
+  CHECK(restart.exit_code == 0);
+  CHECK(count_in_state(database, "held") == in_flight);
+  CHECK(database.count("SELECT count(*) FROM cc_sync.import_status WHERE state = 'held' AND in_doubt") == in_flight);
+  CHECK(database.scalar("SELECT error FROM cc_sync.import_status WHERE state = 'held' LIMIT 1")
+            .find("retry --state held") != std::string::npos);
+  CHECK(count_in_state(database, "imported") == 4 - in_flight);
+
+  ProcessResult status = setup->run({"status", "--json"});
+  REQUIRE(status.exit_code == 0);
+  CHECK(nlohmann::json::parse(status.output)["sources"][0]["in_doubt"] == in_flight);
+}
+
+TEST_CASE("status shows paused delivery") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.api_key = "not-the-right-key";
+  options.auth_retry = "10m";
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 1);
+
+  std::unique_ptr<ChildProcess> connector = setup->start({"run"});
+  REQUIRE(wait_until([&] { return mock.stats()["unauthorized"].get<int>() >= 1; }, 15s));
+  nlohmann::json report;
+  CHECK(wait_until(
+      [&] {
+        ProcessResult status = setup->run({"status", "--json"});
+        report = nlohmann::json::parse(status.output, nullptr, false);
+        return report.is_object() && report["delivery"]["paused"] == true;
+      },
+      10s));
+  CHECK(report["delivery"]["reason"].get<std::string>().find("rejected the key") != std::string::npos);
+  ProcessResult text = setup->run({"status"});
+  CHECK(text.output.find("Delivery is paused until") != std::string::npos);
+  connector->send_signal(SIGTERM);
+  CHECK(connector->wait_for_exit(15s) == 0);
 }

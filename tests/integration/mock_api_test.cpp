@@ -704,7 +704,7 @@ TEST_CASE("mock api rejects invalid admin parameters") {
       "/_mock/fail?status=abc&count=1",
       "/_mock/fail?status=503",
       "/_mock/fail?status=503&every=2&duration_ms=100",
-      "/_mock/fail?status=200&count=1",
+      "/_mock/fail?status=199&count=1",
       "/_mock/fail?status=503&count=-1",
       "/_mock/latency?ms=-5",
       "/_mock/latency",
