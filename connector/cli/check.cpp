@@ -154,6 +154,9 @@ void check_mapping(const mapping::Mapping& mapping, pqxx::connection& connection
   for (const std::string& key : mapping.source.key_columns) {
     check_column(mapping, "table " + *table, table_columns, key, mapping.source.key_position, "source.key", found);
   }
+  for (const auto& [column, position] : mapping.writeback.columns) {
+    check_column(mapping, "table " + *table, table_columns, column, position, "writeback", found);
+  }
 
   std::string relation = *table;
   std::string described = "table " + *table;

@@ -279,6 +279,31 @@ class Connector {
           break;
         }
       }
+      write_back(source);
+    }
+  }
+
+  // Copies outcomes into the shop's table for a mapping with [writeback], in bounded passes.
+  void write_back(SourceState& source) {
+    const mapping::WritebackSpec& spec = source.mapping->writeback;
+    if (!spec.enabled()) {
+      return;
+    }
+    constexpr int rows_per_pass = 500;
+    constexpr int max_passes = 20;  // bounds one cycle; the rest waits for the next one
+    long long total = 0;
+    for (int pass = 0; pass < max_passes && !stop_requested.load(); ++pass) {
+      pqxx::work transaction(*work_);
+      long long written = store_.write_back(transaction, source.mapping->source.name, source.reader->table(),
+                                            source.mapping->source.key_columns, spec, rows_per_pass);
+      transaction.commit();
+      total += written;
+      if (written < rows_per_pass) {
+        break;
+      }
+    }
+    if (total > 0) {
+      spdlog::debug("write-back source={} rows={}", source.mapping->source.name, total);
     }
   }
 
@@ -352,7 +377,7 @@ class Connector {
 
       // Claiming commits before any request leaves, so a crash after this point finds the rows in
       // state sending and reports them as in doubt instead of forgetting the attempt.
-      store_.apply(transaction, name, updates);
+      store_.apply(transaction, name, updates, source.mapping->writeback.enabled());
       transaction.commit();
     }
 
@@ -451,7 +476,7 @@ class Connector {
 
     {
       pqxx::work transaction(*work_);
-      store_.apply(transaction, name, outcomes);
+      store_.apply(transaction, name, outcomes, source.mapping->writeback.enabled());
       transaction.commit();
     }
     log_round(name, totals);
@@ -467,7 +492,24 @@ class Connector {
     if (slow_down) {
       throttle(*slow_down, slow_down_reason);
     }
+    if (totals.retrying > 0) {
+      api_failing_ = true;
+    } else if (api_failing_ && totals.imported > 0) {
+      api_failing_ = false;
+      send_waiting_rows_now();
+    }
     return settled + totals.claimed;
+  }
+
+  // After an outage, the first accepted request shows the API is back. Rows still waiting out
+  // their backoff are due at once, so they reach Contractors Cloud now rather than minutes later.
+  void send_waiting_rows_now() {
+    pqxx::work transaction(*work_);
+    long long rows = store_.make_retries_due(transaction);
+    transaction.commit();
+    if (rows > 0) {
+      spdlog::info("the API accepts requests again; {} waiting rows are sent now", rows);
+    }
   }
 
   // Writes the pause to delivery_state for `status`. A failure to write it only loses that report.
@@ -575,6 +617,7 @@ class Connector {
   Clock::time_point auth_paused_until_{};
   Clock::time_point throttled_until_{};
   bool once_ = false;
+  bool api_failing_ = false;  // the last round had a retryable failure
   bool probing_ = false;        // the next round sends one row to test a rejected key
   bool auth_reported_ = false;  // the current key rejection has been logged at error level
   std::string auth_message_;

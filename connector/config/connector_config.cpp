@@ -209,7 +209,7 @@ ConnectorConfig load_connector_config(const std::string& path) {
   if (const toml::table* api = reader.table(root, "api")) {
     reject_unknown_keys(path, *api, "api",
                         {"url", "key_env", "key_file", "format", "auth", "timeout", "connect_timeout", "concurrency",
-                         "ca_file"},
+                         "max_requests_per_second", "ca_file"},
                         diagnostics, {misplaced_mappings, "key"});
     reader.string(*api, "url", config.api.url);
     reader.string(*api, "key_env", config.api.key_env);
@@ -220,6 +220,7 @@ ConnectorConfig load_connector_config(const std::string& path) {
     reader.duration(*api, "timeout", config.api.timeout, std::chrono::milliseconds(100));
     reader.duration(*api, "connect_timeout", config.api.connect_timeout, std::chrono::milliseconds(100));
     reader.integer(*api, "concurrency", config.api.concurrency, 1, max_concurrency);
+    reader.integer(*api, "max_requests_per_second", config.api.max_requests_per_second, 0, 10'000);
     reader.string(*api, "ca_file", config.api.ca_file);
 
     static const std::regex http_url(R"(^https?://[^/\s]+(/\S*)?$)");

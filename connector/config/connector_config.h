@@ -30,6 +30,7 @@ struct ApiConfig {
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds connect_timeout{10'000};
   int concurrency = 4;  // requests in flight
+  int max_requests_per_second = 0;  // 0: no limit beyond concurrency
   std::string ca_file;  // extra CA bundle for TLS verification; empty uses the system store
 };
 

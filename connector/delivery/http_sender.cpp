@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -161,9 +162,17 @@ std::vector<HttpResult> HttpSender::send_all(const std::vector<std::string>& bod
     ++in_flight;
   };
 
+  // Requests start at most max_requests_per_second apart, spread evenly rather than in bursts.
+  const auto spacing = api_.max_requests_per_second > 0
+                           ? std::chrono::microseconds(1'000'000 / api_.max_requests_per_second)
+                           : std::chrono::microseconds(0);
   while (next < bodies.size() || in_flight > 0) {
-    while (next < bodies.size() && in_flight < static_cast<std::size_t>(api_.concurrency)) {
+    while (next < bodies.size() && in_flight < static_cast<std::size_t>(api_.concurrency) &&
+           std::chrono::steady_clock::now() >= next_start_) {
       start_next();
+      if (spacing.count() > 0) {
+        next_start_ = std::max(next_start_, std::chrono::steady_clock::now()) + spacing;
+      }
     }
 
     curl_multi_perform(multi_, &running);
@@ -192,8 +201,14 @@ std::vector<HttpResult> HttpSender::send_all(const std::vector<std::string>& bod
       --in_flight;
     }
 
-    if (in_flight > 0) {
-      curl_multi_poll(multi_, nullptr, 0, 100, nullptr);
+    if (in_flight > 0 || next < bodies.size()) {
+      // Wake up for the next rate-limited start as well as for transfer progress.
+      int timeout_ms = 100;
+      if (next < bodies.size() && spacing.count() > 0) {
+        auto until_start = std::chrono::duration_cast<std::chrono::milliseconds>(next_start_ - std::chrono::steady_clock::now());
+        timeout_ms = static_cast<int>(std::clamp<long long>(until_start.count(), 0, 100));
+      }
+      curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
     }
   }
 

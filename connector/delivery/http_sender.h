@@ -45,6 +45,7 @@ class HttpSender {
 
   config::ApiConfig api_;
   CURLM* multi_ = nullptr;
+  std::chrono::steady_clock::time_point next_start_{};  // earliest start of the next request under the rate limit
   std::vector<CURL*> idle_handles_;  // reused so each keeps its connection and TLS session
 };
 

@@ -437,7 +437,23 @@ Mapping build_mapping(const toml::table& root, const std::string& path) {
   mapping.file = path;
 
   DiagnosticList diagnostics;
-  config::reject_unknown_keys(path, root, "", {"source", "fields", "lookups"}, diagnostics);
+  config::reject_unknown_keys(path, root, "", {"source", "fields", "lookups", "writeback"}, diagnostics);
+
+  if (const toml::node* writeback = root.get("writeback")) {
+    if (const toml::table* table = writeback->as_table()) {
+      config::reject_unknown_keys(path, *table, "writeback", {"state", "imported_at", "response_id"}, diagnostics);
+      for (auto [key, target] : {std::pair<const char*, std::string*>{"state", &mapping.writeback.state},
+                                 {"imported_at", &mapping.writeback.imported_at},
+                                 {"response_id", &mapping.writeback.response_id}}) {
+        if (const toml::node* column = table->get(key)) {
+          *target = string_value(path, *column, std::string("writeback.") + key, diagnostics).value_or("");
+          mapping.writeback.columns.emplace_back(*target, position_of(*column));
+        }
+      }
+    } else {
+      diagnostics.add(error_at(path, *writeback, "writeback must be a table, such as [writeback] state = \"cc_status\""));
+    }
+  }
 
   if (const toml::node* lookups = root.get("lookups")) {
     read_lookups(path, *lookups, mapping.lookups, diagnostics);

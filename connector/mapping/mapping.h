@@ -63,12 +63,23 @@ struct SourceSpec {
   SourcePosition where_position;
 };
 
+// Columns of the watched table that receive each row's outcome; an empty name is not written.
+struct WritebackSpec {
+  std::string state;        // text: pending, imported, held, failed, ...
+  std::string imported_at;  // timestamptz: when the API accepted the record
+  std::string response_id;  // text: the record id from the API's response
+  std::vector<std::pair<std::string, SourcePosition>> columns;  // every named column, for check
+
+  bool enabled() const { return !state.empty() || !imported_at.empty() || !response_id.empty(); }
+};
+
 // A validated mapping file.
 struct Mapping {
   std::string file;
   SourceSpec source;
   std::vector<FieldSpec> fields;
   LookupTables lookups;  // [lookups.NAME] tables for the lookup transform
+  WritebackSpec writeback;
   std::vector<config::Diagnostic> warnings;
 
   // Every column the mapping reads: the key columns, then field columns and template columns.

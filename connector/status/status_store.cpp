@@ -23,7 +23,7 @@ std::vector<DueRow> StatusStore::due_rows(pqxx::transaction_base& transaction, c
 }
 
 void StatusStore::apply(pqxx::transaction_base& transaction, const std::string& source,
-                        const std::vector<RowUpdate>& updates) const {
+                        const std::vector<RowUpdate>& updates, bool writeback) const {
   if (updates.empty()) {
     return;
   }
@@ -59,6 +59,7 @@ UPDATE cc_sync.import_status AS s
        next_attempt_at = now() + u.retry_in_ms * interval '1 millisecond',
        last_attempt_at = CASE WHEN u.state = 'sending' THEN now() ELSE s.last_attempt_at END,
        imported_at = CASE WHEN u.state = 'imported' THEN now() ELSE s.imported_at END,
+       writeback_pending = CASE WHEN $3 AND u.state <> 'sending' THEN true ELSE s.writeback_pending END,
        updated_at = now()
   FROM jsonb_to_recordset($2::jsonb) AS u(row_key jsonb, state text, http_status integer, response_body text,
                                           response_id text, error text, payload jsonb, retry_in_ms bigint,
@@ -66,7 +67,49 @@ UPDATE cc_sync.import_status AS s
  WHERE s.source = $1 AND s.row_key = u.row_key
 )sql",
                                        schema_),
-                           source, json);
+                           source, json, writeback);
+}
+
+long long StatusStore::write_back(pqxx::transaction_base& transaction, const std::string& source,
+                                  const std::string& table, const std::vector<std::string>& key_columns,
+                                  const mapping::WritebackSpec& spec, int limit) const {
+  std::string join;
+  for (const std::string& column : key_columns) {
+    std::string quoted = transaction.quote_name(column);
+    join += (join.empty() ? "" : " AND ") + std::string("t.") + quoted + " = k." + quoted;
+  }
+  std::string assignments;
+  auto assign = [&](const std::string& column, const std::string& value) {
+    if (!column.empty()) {
+      assignments += (assignments.empty() ? "" : ", ") + transaction.quote_name(column) + " = " + value;
+    }
+  };
+  assign(spec.state, "l.state");
+  assign(spec.imported_at, "l.imported_at");
+  assign(spec.response_id, "l.response_id");
+
+  // SKIP LOCKED leaves rows that the shop is editing for a later pass. The connector's session
+  // is marked as its own origin, so these UPDATEs are not captured as changes.
+  std::string sql = with_schema(
+      "WITH marked AS ("
+      "  SELECT row_key, state, imported_at, response_id FROM cc_sync.import_status"
+      "   WHERE source = $1 AND writeback_pending ORDER BY queue_seq LIMIT $2"
+      "), locked AS ("
+      "  SELECT t.ctid AS row_id, m.* FROM marked m"
+      "  CROSS JOIN LATERAL jsonb_populate_record(NULL::" + table + ", m.row_key) AS k"
+      "  JOIN " + table + " AS t ON " + join +
+      "  FOR UPDATE OF t SKIP LOCKED"
+      "), written AS ("
+      "  UPDATE " + table + " AS t SET " + assignments + " FROM locked l WHERE t.ctid = l.row_id RETURNING l.row_key"
+      "), gone AS ("
+      "  SELECT m.row_key FROM marked m WHERE NOT EXISTS ("
+      "    SELECT 1 FROM jsonb_populate_record(NULL::" + table + ", m.row_key) AS k JOIN " + table + " AS t ON " + join +
+      "))"
+      " UPDATE cc_sync.import_status s SET writeback_pending = false"
+      "  WHERE s.source = $1 AND s.row_key IN (SELECT row_key FROM written UNION ALL SELECT row_key FROM gone)"
+      " RETURNING 1",
+      schema_);
+  return static_cast<long long>(transaction.exec_params(sql, source, limit).size());
 }
 
 long long StatusStore::recover_in_doubt(pqxx::transaction_base& transaction, bool hold) const {
@@ -79,6 +122,14 @@ long long StatusStore::recover_in_doubt(pqxx::transaction_base& transaction, boo
       "UPDATE cc_sync.import_status SET state = " + state + ", in_doubt = true, next_attempt_at = now(), "
       "error = $1, updated_at = now() WHERE state = 'sending' RETURNING 1",
       schema_), error);
+  return static_cast<long long>(result.size());
+}
+
+long long StatusStore::make_retries_due(pqxx::transaction_base& transaction) const {
+  pqxx::result result = transaction.exec(with_schema(
+      "UPDATE cc_sync.import_status SET next_attempt_at = now() "
+      "WHERE state = 'retrying' AND next_attempt_at > now() RETURNING 1",
+      schema_));
   return static_cast<long long>(result.size());
 }
 

@@ -7,6 +7,8 @@
 
 #include <pqxx/pqxx>
 
+#include "mapping/mapping.h"
+
 namespace cc::status {
 
 // A row due for delivery.
@@ -39,8 +41,17 @@ class StatusStore {
   // Rows of a source in state pending or retrying whose next attempt is due, in capture order.
   std::vector<DueRow> due_rows(pqxx::transaction_base& transaction, const std::string& source, int limit) const;
 
-  // Writes one update per row of the source in a single statement.
-  void apply(pqxx::transaction_base& transaction, const std::string& source, const std::vector<RowUpdate>& updates) const;
+  // Writes one update per row of the source in a single statement. With `writeback`, rows whose
+  // outcome changed are marked for write_back.
+  void apply(pqxx::transaction_base& transaction, const std::string& source, const std::vector<RowUpdate>& updates,
+             bool writeback = false) const;
+
+  // Copies the outcome of up to `limit` marked rows into the watched table's write-back columns.
+  // Rows that another transaction has locked are skipped and stay marked, so the shop's own
+  // edits never wait for the connector. Returns how many rows were written.
+  long long write_back(pqxx::transaction_base& transaction, const std::string& source, const std::string& table,
+                       const std::vector<std::string>& key_columns, const mapping::WritebackSpec& spec,
+                       int limit) const;
 
   // Rows left in state sending by a process that stopped mid-request: their request may or may not
   // have reached the API. They go back to pending, flagged in_doubt, and are sent again. Returns
@@ -55,6 +66,9 @@ class StatusStore {
     std::optional<std::chrono::milliseconds> next_due_in;
   };
   Backlog backlog(pqxx::transaction_base& transaction) const;
+
+  // Makes every retrying row due now. Returns how many rows changed.
+  long long make_retries_due(pqxx::transaction_base& transaction) const;
 
   // Records that delivery is paused for `until_from_now`, and why, until clear_pause.
   void record_pause(pqxx::transaction_base& transaction, std::chrono::milliseconds until_from_now,

@@ -33,13 +33,13 @@ TEST_CASE("init is idempotent") {
   ProcessResult first = setup->run({"init"});
   INFO(first.output);
   CHECK(first.exit_code == 0);
-  CHECK(contains(first.output, "schema cc_sync installed at version 3"));
+  CHECK(contains(first.output, "schema cc_sync installed at version 4"));
   CHECK(contains(first.output, "capture installed: jobs"));
 
   ProcessResult second = setup->run({"init"});
   INFO(second.output);
   CHECK(second.exit_code == 0);
-  CHECK(contains(second.output, "schema cc_sync is already at version 3"));
+  CHECK(contains(second.output, "schema cc_sync is already at version 4"));
   CHECK(database.count("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.jobs'::regclass "
                        "AND NOT tgisinternal") == 2);
   CHECK(database.count("SELECT count(*) FROM cc_sync.watermark") == 1);
@@ -61,8 +61,8 @@ TEST_CASE("init upgrades version 1 in place") {
   ProcessResult init = setup->run({"init"});
   INFO(init.output);
   CHECK(init.exit_code == 0);
-  CHECK(contains(init.output, "schema cc_sync upgraded from version 1 to 3"));
-  CHECK(database.scalar("SELECT version FROM cc_sync.schema_version") == "3");
+  CHECK(contains(init.output, "schema cc_sync upgraded from version 1 to 4"));
+  CHECK(database.scalar("SELECT version FROM cc_sync.schema_version") == "4");
   CHECK(database.scalar("SELECT state FROM cc_sync.import_status WHERE row_key = '{\"id\": 7}'") == "imported");
   CHECK(database.scalar("SELECT in_doubt FROM cc_sync.import_status WHERE row_key = '{\"id\": 7}'") == "f");
 }
@@ -87,7 +87,7 @@ TEST_CASE("init with custom schema name") {
   ProcessResult init = setup->run({"init"});
   INFO(init.output);
   CHECK(init.exit_code == 0);
-  CHECK(database.scalar("SELECT version FROM shop_sync.schema_version") == "3");
+  CHECK(database.scalar("SELECT version FROM shop_sync.schema_version") == "4");
   CHECK(database.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'cc_sync'") == 0);
 
   database.exec("INSERT INTO jobs (id) VALUES (1)");

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "support/connector_setup.h"
@@ -472,4 +474,117 @@ TEST_CASE("status shows paused delivery") {
   CHECK(text.output.find("Delivery is paused until") != std::string::npos);
   connector->send_signal(SIGTERM);
   CHECK(connector->wait_for_exit(15s) == 0);
+}
+
+TEST_CASE("delivery rides out a one-minute outage") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  // The shipped backoff: 1 s doubling up to 5 minutes, 12 attempts.
+  options.retry_initial = "1s";
+  options.retry_max = "5m";
+  options.max_attempts = 12;
+  auto setup = prepared_jobs(database, options);
+
+  std::unique_ptr<ChildProcess> connector = setup->start({"run"});
+  mock.admin_post("/_mock/fail?status=503&duration_ms=60000");
+  auto outage_started = std::chrono::steady_clock::now();
+
+  // 200 jobs come in during the outage, 10 every 2.5 seconds.
+  for (long long batch = 0; batch < 20; ++batch) {
+    insert_jobs(database, batch * 10 + 1, batch * 10 + 10);
+    std::this_thread::sleep_for(2500ms);
+  }
+  CHECK(count_in_state(database, "imported") == 0);
+
+  CHECK(wait_until([&] { return count_in_state(database, "imported") == 200; }, 180s));
+  auto recovered = std::chrono::steady_clock::now() - outage_started;
+  INFO("all imported after " << std::chrono::duration_cast<std::chrono::seconds>(recovered).count() << " s");
+  CHECK(count_in_state(database, "failed") == 0);
+  connector->send_signal(SIGTERM);
+  CHECK(connector->wait_for_exit(15s) == 0);
+
+  // Each job reached the API exactly once: failed attempts were never stored.
+  std::map<std::string, int> received;
+  for (const nlohmann::json& entry : mock.records()) {
+    received[entry["record"]["req_oppnum"].get<std::string>()]++;
+  }
+  CHECK(received.size() == 200);
+  bool each_once = std::all_of(received.begin(), received.end(), [](const auto& job) { return job.second == 1; });
+  CHECK(each_once);
+  CHECK(connector->log().find("the API accepts requests again") != std::string::npos);
+}
+
+TEST_CASE("delivery keeps the request rate limit") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.concurrency = 4;
+  auto setup = prepared_jobs(database, options);
+  // The generated configuration gets the limit added to its [api] table.
+  std::ifstream file(setup->config_path());
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string config = text.str();
+  config.replace(config.find("[api]\n"), 6, "[api]\nmax_requests_per_second = 20\n");
+  setup->write_file("connector.toml", config);
+  insert_jobs(database, 1, 30);
+
+  auto started = std::chrono::steady_clock::now();
+  ProcessResult run = setup->run({"run", "--once"});
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(count_in_state(database, "imported") == 30);
+  // 30 requests at most 20 per second need at least 29 gaps of 50 ms.
+  CHECK(elapsed >= 1400ms);
+}
+
+TEST_CASE("write-back fills the shop's columns") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  database.exec(jobs_table_sql);
+  database.exec("ALTER TABLE jobs ADD COLUMN cc_status text, ADD COLUMN cc_imported_at timestamptz, "
+                "ADD COLUMN cc_record_id text");
+  std::string mapping = std::string(jobs_mapping_toml) +
+                        "\n[writeback]\nstate = \"cc_status\"\nimported_at = \"cc_imported_at\"\nresponse_id = "
+                        "\"cc_record_id\"\n";
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.api_key = api_key;
+  ConnectorSetup setup(database, options, {{"jobs.toml", mapping}});
+  REQUIRE(setup.run({"init"}).exit_code == 0);
+  ProcessResult check = setup.run({"check"});
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+  insert_jobs(database, 1, 3);
+  database.exec("UPDATE jobs SET state = 'Nowhere' WHERE id = 3");
+
+  // The shop is editing job 2 in an open transaction while the connector writes back.
+  auto editor_connection = database.connect();
+  pqxx::work editor(*editor_connection);
+  editor.exec("SELECT * FROM jobs WHERE id = 2 FOR UPDATE");
+
+  ProcessResult run = setup.run({"run", "--once"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(database.scalar("SELECT cc_status FROM jobs WHERE id = 1") == "imported");
+  CHECK(database.scalar("SELECT cc_imported_at IS NOT NULL FROM jobs WHERE id = 1") == "t");
+  CHECK(database.scalar("SELECT cc_record_id FROM jobs WHERE id = 1") ==
+        database.scalar("SELECT response_id FROM cc_sync.import_status WHERE row_key = '{\"id\": 1}'"));
+  CHECK(database.scalar("SELECT cc_status FROM jobs WHERE id = 3") == "held");
+  // The locked row was left alone and stays marked for a later pass.
+  CHECK(database.scalar("SELECT cc_status FROM jobs WHERE id = 2") == "");
+  CHECK(database.scalar("SELECT writeback_pending FROM cc_sync.import_status WHERE row_key = '{\"id\": 2}'") == "t");
+
+  // Write-back is the connector's own write: it is not captured as a change.
+  CHECK(database.count("SELECT count(*) FROM cc_sync.change_log") == 0);
+
+  editor.commit();
+  CHECK(setup.run({"run", "--once"}).exit_code == 0);
+  CHECK(database.scalar("SELECT cc_status FROM jobs WHERE id = 2") == "imported");
+  CHECK(database.count("SELECT count(*) FROM cc_sync.import_status WHERE writeback_pending") == 0);
+  CHECK(mock.records().size() == 2);
 }
