@@ -7,7 +7,7 @@ namespace cc::capture {
 
 namespace {
 
-// $1 source, $2 new snapshot, $3 watermark snapshot or NULL. The txid range conditions only let
+// $1 source, $2 new snapshot, $3 watermark snapshot or NULL, $4 whether imported rows are sent again. The txid range conditions only let
 // the (source, txid) index narrow the scan: a txid below the watermark's xmin was already visible
 // then, and one at or above the new xmax is not visible now.
 constexpr const char* move_batch_sql = R"sql(
@@ -31,7 +31,7 @@ WITH batch AS (
      SET state = 'pending', attempts = 0, http_status = NULL, response_body = NULL, error = NULL,
          queue_seq = EXCLUDED.queue_seq, captured_at = EXCLUDED.captured_at, next_attempt_at = now(),
          updated_at = now()
-   WHERE s.state IN ('held', 'failed', 'skipped')
+   WHERE s.state IN ('held', 'failed', 'skipped') OR ($4 AND s.state = 'imported')
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM queued)
@@ -39,7 +39,8 @@ SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM queued)
 
 }  // namespace
 
-CaptureResult capture_batch(pqxx::connection& connection, const std::string& schema, const std::string& source) {
+CaptureResult capture_batch(pqxx::connection& connection, const std::string& schema, const std::string& source,
+                            bool resend_imported) {
   // REPEATABLE READ: the snapshot returned by pg_current_snapshot() is the one every later
   // statement of this transaction reads with, so the rows moved are exactly those it describes.
   pqxx::transaction<pqxx::isolation_level::repeatable_read> transaction(connection);
@@ -58,9 +59,11 @@ CaptureResult capture_batch(pqxx::connection& connection, const std::string& sch
 
   pqxx::result counts;
   if (old_snapshot) {
-    counts = transaction.exec_params(with_schema(move_batch_sql, schema), source, new_snapshot, *old_snapshot);
+    counts = transaction.exec_params(with_schema(move_batch_sql, schema), source, new_snapshot, *old_snapshot,
+                                     resend_imported);
   } else {
-    counts = transaction.exec_params(with_schema(move_batch_sql, schema), source, new_snapshot, nullptr);
+    counts = transaction.exec_params(with_schema(move_batch_sql, schema), source, new_snapshot, nullptr,
+                                     resend_imported);
   }
 
   transaction.exec_params0(with_schema("UPDATE cc_sync.watermark SET snapshot = $2::pg_snapshot, "

@@ -23,9 +23,11 @@ struct CaptureResult {
 // Queueing rules for a key that already has an import_status row:
 // * pending, retrying and sending rows stay as they are, because the row is read again when sent;
 // * held, failed and skipped rows go back to pending, because the shop's edit may have fixed them;
-// * imported rows stay imported, because sending again would create a duplicate in Contractors Cloud.
+// * imported rows stay imported, because sending again would create a duplicate in Contractors
+//   Cloud, unless `resend_imported` is set (the mapping's source.resend_updates opts in).
 //
 // Throws cc::RuntimeFailure when the source has no watermark (capture not installed).
-CaptureResult capture_batch(pqxx::connection& connection, const std::string& schema, const std::string& source);
+CaptureResult capture_batch(pqxx::connection& connection, const std::string& schema, const std::string& source,
+                            bool resend_imported = false);
 
 }  // namespace cc::capture

@@ -239,7 +239,8 @@ class Connector {
 
   void capture_all() {
     for (SourceState& source : sources_) {
-      capture::CaptureResult result = capture_with_retry(source.mapping->source.name);
+      capture::CaptureResult result =
+          capture_with_retry(source.mapping->source.name, source.mapping->source.resend_updates);
       if (result.changes > 0) {
         spdlog::debug("captured source={} changes={} queued={}", source.mapping->source.name, result.changes,
                       result.queued);
@@ -247,13 +248,13 @@ class Connector {
     }
   }
 
-  capture::CaptureResult capture_with_retry(const std::string& source) {
+  capture::CaptureResult capture_with_retry(const std::string& source, bool resend_imported) {
     // A concurrent `cc-connector retry` or a DBA's UPDATE of import_status can make the REPEATABLE
     // READ transaction fail with a serialization error. Nothing was written, so it runs again.
     constexpr int attempts = 5;
     for (int attempt = 1;; ++attempt) {
       try {
-        return capture::capture_batch(*work_, config_.database.schema, source);
+        return capture::capture_batch(*work_, config_.database.schema, source, resend_imported);
       } catch (const pqxx::serialization_failure& error) {
         if (attempt == attempts) {
           throw;

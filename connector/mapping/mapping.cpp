@@ -465,7 +465,15 @@ Mapping build_mapping(const toml::table& root, const std::string& path) {
                                                 "such as [source] name = \"jobs\" table = \"public.jobs\" key = \"id\""));
   } else {
     config::reject_unknown_keys(path, *source, "source",
-                                {"name", "table", "key", "view", "query", "where", "placeholders"}, diagnostics);
+                                {"name", "table", "key", "view", "query", "where", "placeholders", "resend_updates"},
+                                diagnostics);
+    if (const toml::node* resend = source->get("resend_updates")) {
+      if (resend->is_boolean()) {
+        mapping.source.resend_updates = resend->as_boolean()->get();
+      } else {
+        diagnostics.add(error_at(path, *resend, "source.resend_updates must be true or false"));
+      }
+    }
     read_reading_options(path, *source, mapping.source, diagnostics);
 
     if (const toml::node* name = source->get("name")) {

@@ -56,6 +56,9 @@ struct SourceSpec {
   // Values that mean "no value" in this database, such as "-" or "TBD": every column equal to
   // one of them (trimmed, case-insensitive) is read as NULL.
   std::vector<std::string> placeholders;
+  // Sends an imported row again when the shop updates it. Off by default, because Contractors
+  // Cloud creates a new lead for every record it receives.
+  bool resend_updates = false;
   SourcePosition table_position;
   SourcePosition key_position;
   SourcePosition view_position;

@@ -361,4 +361,13 @@ TEST_CASE("capture ignores connector's own writes") {
   CHECK(setup->run({"run", "--once"}).exit_code == 0);
   CHECK(mock.records().size() == 1);
   CHECK(state_of(database, R"({"id": 1})") == "imported");
+
+  // A mapping that opts in with resend_updates sends the edited row again.
+  std::string resending = jobs_mapping_toml;
+  resending.replace(resending.find("key = \"id\"\n"), 11, "key = \"id\"\nresend_updates = true\n");
+  setup->write_file("jobs.toml", resending);
+  database.exec("UPDATE public.jobs SET note = 'second visit booked' WHERE id = 1");
+  CHECK(setup->run({"run", "--once"}).exit_code == 0);
+  CHECK(mock.records().size() == 2);
+  CHECK(mock.records()[1]["record"]["opt_note1"] == "second visit booked");
 }

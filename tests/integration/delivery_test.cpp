@@ -307,6 +307,20 @@ TEST_CASE("delivery retries timeouts and refused connections") {
     CHECK(database.scalar("SELECT error FROM cc_sync.import_status").find("request failed") != std::string::npos);
   }
 
+  // Dropped connections: the mock closes the next two without an answer.
+  database.exec("DROP SCHEMA cc_sync CASCADE; DROP TABLE jobs");
+  options.api_url = mock.url();
+  {
+    auto dropping = prepared_jobs(database, options);
+    insert_jobs(database, 1, 1);
+    mock.admin_post("/_mock/fail?drop=1&count=2");
+    ProcessResult run = dropping->run({"run", "--once"});
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(count_in_state(database, "imported") == 1);
+    CHECK(database.scalar("SELECT attempts FROM cc_sync.import_status") == "3");
+  }
+
   // The mock answers more slowly than the timeout, then recovers.
   database.exec("DROP SCHEMA cc_sync CASCADE; DROP TABLE jobs");
   options.api_url = mock.url();
@@ -331,8 +345,8 @@ TEST_CASE("delivery slows down on Retry-After") {
   options.batch_size = 20;
   auto setup = prepared_jobs(database, options);
   insert_jobs(database, 1, 120);
-  // Every 40th request is turned away with a request to wait one second.
-  mock.admin_post("/_mock/fail?status=429&every=40&retry_after=1");
+  // Every 40th request is turned away with a request to wait two seconds.
+  mock.admin_post("/_mock/fail?status=429&every=40&retry_after=2");
 
   auto started = std::chrono::steady_clock::now();
   ProcessResult run = setup->run({"run", "--once"});
@@ -342,9 +356,9 @@ TEST_CASE("delivery slows down on Retry-After") {
   CHECK(count_in_state(database, "imported") == 120);
   CHECK(count_in_state(database, "failed") == 0);
   CHECK(mock.stats()["injected_failures"].get<int>() >= 2);
-  CHECK(run.output.find("asked to slow down (HTTP 429 with Retry-After 1)") != std::string::npos);
-  // Each 429 pauses every row for the second it asked for, not only the row that got it.
-  CHECK(elapsed >= std::chrono::seconds(2));
+  CHECK(run.output.find("asked to slow down (HTTP 429 with Retry-After 2)") != std::string::npos);
+  // Each 429 pauses every row for the two seconds it asked for, not only the row that got it.
+  CHECK(elapsed >= std::chrono::seconds(4));
 }
 
 TEST_CASE("delivery resumes after key rotation") {
