@@ -14,6 +14,8 @@ GRANT USAGE ON SCHEMA cc_sync TO :"connector_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA cc_sync TO :"connector_role";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA cc_sync TO :"connector_role";
 
--- The connector reads each watched row when it delivers it; it never writes to the shop's tables.
+-- The connector reads each watched row when it delivers it. It writes to the shop's tables only
+-- when a mapping names [writeback] columns; grant UPDATE on exactly those columns.
 GRANT USAGE ON SCHEMA public TO :"connector_role";
 GRANT SELECT ON :jobs_table TO :"connector_role";
+-- GRANT UPDATE (cc_status, cc_imported_at, cc_record_id) ON :jobs_table TO :"connector_role";

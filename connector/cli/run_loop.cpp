@@ -179,24 +179,28 @@ class Connector {
     work_ = open_connection(config_.database.url, "cc-connector");
     prepare_session();
 
-    if (!connected_before_) {
-      connected_before_ = true;
-      pqxx::work transaction(*work_);
-      bool hold = config_.delivery.on_in_doubt == config::InDoubt::hold;
-      long long recovered = store_.recover_in_doubt(transaction, hold);
-      transaction.commit();
-      if (recovered > 0 && hold) {
-        spdlog::warn("{} rows were being sent when the connector last stopped and may already be in Contractors "
-                     "Cloud; they are held (on_in_doubt = \"hold\") and flagged in_doubt in {}.import_status: check "
-                     "them, then run `cc-connector retry --state held`",
-                     recovered, config_.database.schema);
-      } else if (recovered > 0) {
-        spdlog::warn("{} rows were being sent when the connector last stopped and may already be in Contractors "
-                     "Cloud; they are sent again (at-least-once delivery) and flagged in_doubt in {}.import_status",
-                     recovered, config_.database.schema);
-      }
-    } else {
+    if (connected_before_) {
       spdlog::info("database connection restored");
+    }
+    const char* when = connected_before_ ? "when the database connection was lost" : "when the connector last stopped";
+    connected_before_ = true;
+
+    // Rows still in `sending` belong to a round whose outcomes were never written: after a crash,
+    // or after this process lost its connection mid-round. The advisory lock taken above means no
+    // other connector can be sending them, so each of them is in doubt.
+    pqxx::work transaction(*work_);
+    bool hold = config_.delivery.on_in_doubt == config::InDoubt::hold;
+    long long recovered = store_.recover_in_doubt(transaction, hold);
+    transaction.commit();
+    if (recovered > 0 && hold) {
+      spdlog::warn("{} rows were being sent {} and may already be in Contractors Cloud; they are held "
+                   "(on_in_doubt = \"hold\") and flagged in_doubt in {}.import_status: check them, then run "
+                   "`cc-connector retry --state held`",
+                   recovered, when, config_.database.schema);
+    } else if (recovered > 0) {
+      spdlog::warn("{} rows were being sent {} and may already be in Contractors Cloud; they are sent again "
+                   "(at-least-once delivery) and flagged in_doubt in {}.import_status",
+                   recovered, when, config_.database.schema);
     }
   }
 
@@ -294,10 +298,26 @@ class Connector {
     constexpr int max_passes = 20;  // bounds one cycle; the rest waits for the next one
     long long total = 0;
     for (int pass = 0; pass < max_passes && !stop_requested.load(); ++pass) {
-      pqxx::work transaction(*work_);
-      long long written = store_.write_back(transaction, source.mapping->source.name, source.reader->table(),
-                                            source.mapping->source.key_columns, spec, rows_per_pass);
-      transaction.commit();
+      long long written = 0;
+      try {
+        pqxx::work transaction(*work_);
+        written = store_.write_back(transaction, source.mapping->source.name, source.reader->table(),
+                                    source.mapping->source.key_columns, spec, rows_per_pass);
+        transaction.commit();
+      } catch (const pqxx::broken_connection&) {
+        throw;
+      } catch (const pqxx::sql_error& error) {
+        // A wrong column type or a missing UPDATE grant must not stop delivery of any source:
+        // the outcomes stay in import_status, marked, until the DBA fixes the columns.
+        std::string message = one_line_error(error.what());
+        if (message != last_writeback_error_) {
+          last_writeback_error_ = message;
+          spdlog::error("write-back to {} failed for source={}: {}; outcomes stay in {}.import_status and are "
+                        "written once the [writeback] columns accept them",
+                        source.reader->table(), source.mapping->source.name, message, config_.database.schema);
+        }
+        return;
+      }
       total += written;
       if (written < rows_per_pass) {
         break;
@@ -443,6 +463,12 @@ class Connector {
           break;
 
         case delivery::OutcomeKind::retry: {
+          // A 429 is the API limiting the connector's rate, not a problem with this row: the
+          // attempt is given back, so rate limiting alone never fails a row.
+          if (result.status == 429) {
+            update.attempts_delta = -1;
+            attempts = row.attempts;
+          }
           if (attempts >= config_.delivery.max_attempts) {
             update.state = "failed";
             update.error = "gave up after " + std::to_string(attempts) + " attempts: " + outcome.error;
@@ -618,7 +644,8 @@ class Connector {
   Clock::time_point auth_paused_until_{};
   Clock::time_point throttled_until_{};
   bool once_ = false;
-  bool api_failing_ = false;  // the last round had a retryable failure
+  bool api_failing_ = false;
+  std::string last_writeback_error_;  // logged once until the error changes  // the last round had a retryable failure
   bool probing_ = false;        // the next round sends one row to test a rejected key
   bool auth_reported_ = false;  // the current key rejection has been logged at error level
   std::string auth_message_;

@@ -379,10 +379,17 @@ TEST_CASE("delivery resumes after key rotation") {
   mock.admin_post("/_mock/key?value=rotated-key-2");
   insert_jobs(database, 6, 10);
   CHECK(wait_until([&] { return mock.stats()["unauthorized"].get<int>() >= 3; }, 15s));
+  // The attempts are read once the rejected round's outcomes are written, not while it is in flight.
+  CHECK(wait_until(
+      [&] {
+        return database.count("SELECT count(*) FROM cc_sync.import_status WHERE error LIKE 'not sent: the API rejected%'") == 5;
+      },
+      15s));
   CHECK(count_in_state(database, "failed") == 0);
-  // No attempt is counted against the rows that wait for a working key.
+  // No attempt is counted against the rows that wait for a working key. A probe in flight holds
+  // its claimed attempt until its outcome is written, so rows in `sending` are left out.
   CHECK(database.count("SELECT coalesce(sum(attempts), 0) FROM cc_sync.import_status "
-                       "WHERE (row_key->>'id')::int > 5") == 0);
+                       "WHERE (row_key->>'id')::int > 5 AND state <> 'sending'") == 0);
 
   setup->write_file("api-key", "rotated-key-2\n");
   CHECK(wait_until([&] { return count_in_state(database, "imported") == 10; }, 15s));
@@ -601,4 +608,29 @@ TEST_CASE("write-back fills the shop's columns") {
   CHECK(database.scalar("SELECT cc_status FROM jobs WHERE id = 2") == "imported");
   CHECK(database.count("SELECT count(*) FROM cc_sync.import_status WHERE writeback_pending") == 0);
   CHECK(mock.records().size() == 2);
+}
+
+TEST_CASE("delivery resumes when a probe passes") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.auth_retry = "300ms";
+  auto setup = prepared_jobs(database, options);
+
+  // The key is revoked for a while and then restored in Contractors Cloud, with no change on the
+  // shop's side: one row probes the key every auth_retry until it passes.
+  mock.admin_post("/_mock/key?value=temporarily-different");
+  std::unique_ptr<ChildProcess> connector = setup->start({"run"});
+  insert_jobs(database, 1, 6);
+  CHECK(wait_until([&] { return mock.stats()["unauthorized"].get<int>() >= 3; }, 15s));
+  CHECK(count_in_state(database, "imported") == 0);
+  CHECK(count_in_state(database, "failed") == 0);
+
+  mock.admin_post("/_mock/key?value=" + api_key);
+  CHECK(wait_until([&] { return count_in_state(database, "imported") == 6; }, 15s));
+  connector->send_signal(SIGTERM);
+  CHECK(connector->wait_for_exit(15s) == 0);
+  INFO(connector->log());
+  CHECK(connector->log().find("accepts the key from environment variable CC_TEST_API_KEY again") != std::string::npos);
 }
