@@ -154,7 +154,22 @@ class Connector {
         sleep_unless_stopped(reconnect_wait);
         reconnect_wait = std::min(reconnect_wait * 2, max_reconnect_wait);
       } catch (const pqxx::sql_error& error) {
-        // An SQL error here is a bug or a schema change under the connector, such as a dropped
+        // Class 08 (connection exception) and 57P (the server shutting down or restarting) mean the
+        // session is gone even when libpq reports them as an error result: reconnect at once.
+        std::string sqlstate = error.sqlstate();
+        if (sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0 || (work_ && !work_->is_open())) {
+          spdlog::warn("database connection lost: {} (sqlstate {}); reconnecting", one_line_error(error.what()),
+                       sqlstate);
+          work_.reset();
+          listener_.disconnect();
+          if (disconnected_since == Clock::time_point{}) {
+            disconnected_since = Clock::now();
+          }
+          sleep_unless_stopped(reconnect_wait);
+          reconnect_wait = std::min(reconnect_wait * 2, max_reconnect_wait);
+          continue;
+        }
+        // Any other SQL error is a bug or a schema change under the connector, such as a dropped
         // table or a revoked grant. Retrying after a pause lets a DBA fix it without a restart.
         spdlog::error("database error: {} (sqlstate {}); query: {}", one_line_error(error.what()), error.sqlstate(),
                       one_line_error(error.query().substr(0, 200)));

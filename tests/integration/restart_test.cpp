@@ -98,7 +98,7 @@ TEST_CASE("run survives database restart") {
   REQUIRE(resumed.exit_code == 0);
 
   insert_jobs(url, 6, 10);
-  CHECK(wait_until([&] { return imported() == 10; }, 45s));
+  CHECK(wait_until([&] { return imported() == 10; }, 90s));
   CHECK(mock.records().size() == 10);
 
   INFO(connector.log());
