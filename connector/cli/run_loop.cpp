@@ -590,7 +590,7 @@ class Connector {
     }
   }
 
-  // Pauses delivery of every row when the API asks for it with Retry-After on a 429 or 503, so the
+  // Pauses delivery of every row when the API requests it with Retry-After on a 429 or 503, so the
   // request rate drops instead of each row retrying on its own clock.
   void throttle(milliseconds wait, const std::string& reason) {
     Clock::time_point until = Clock::now() + wait;
