@@ -201,12 +201,15 @@ std::vector<HttpResult> HttpSender::send_all(const std::vector<std::string>& bod
       --in_flight;
     }
 
-    if (in_flight > 0 || next < bodies.size()) {
-      // Wake up for the next rate-limited start as well as for transfer progress.
+    // A request that may start now starts at the top of the loop without waiting. Otherwise wait
+    // for transfer progress, or for the next start the rate limit allows, whichever comes first.
+    bool can_start = next < bodies.size() && in_flight < static_cast<std::size_t>(api_.concurrency) &&
+                     std::chrono::steady_clock::now() >= next_start_;
+    if (!can_start && (in_flight > 0 || next < bodies.size())) {
       int timeout_ms = 100;
       if (next < bodies.size() && spacing.count() > 0) {
         auto until_start = std::chrono::duration_cast<std::chrono::milliseconds>(next_start_ - std::chrono::steady_clock::now());
-        timeout_ms = static_cast<int>(std::clamp<long long>(until_start.count(), 0, 100));
+        timeout_ms = static_cast<int>(std::clamp<long long>(until_start.count() + 1, 0, 100));
       }
       curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
     }

@@ -153,7 +153,9 @@ void StatusStore::clear_pause(pqxx::transaction_base& transaction) const {
 
 StatusStore::Backlog StatusStore::backlog(pqxx::transaction_base& transaction) const {
   pqxx::result result = transaction.exec(with_schema(
-      "SELECT count(*), extract(epoch FROM greatest(min(next_attempt_at) - now(), interval '0'))::float8 * 1000 "
+      // greatest() skips NULLs, so with no row it would return zero and the loop would never sleep.
+      "SELECT count(*), CASE WHEN count(*) > 0 THEN "
+      "extract(epoch FROM greatest(min(next_attempt_at) - now(), interval '0'))::float8 * 1000 END "
       "FROM cc_sync.import_status WHERE state IN ('pending', 'retrying')",
       schema_));
   Backlog backlog;
