@@ -46,6 +46,10 @@ PYTHON = "/usr/bin/python3"
 # Latency the mock adds to every import request in the slow-API measurement.
 SLOW_API_MS = 50
 
+# Rows per second of the second latency run. A row then arrives long after the previous one was
+# sent, so the figure shows the path of one row without queueing.
+LOW_LATENCY_RATE = 20
+
 # Measurement groups, in the order they run.
 PARTS = ("trigger", "latency", "drain", "slow", "idle", "big")
 
@@ -66,6 +70,7 @@ class Sizes:
     repetitions: int
     latency_seconds: float  # length of the measured part of the latency run
     latency_rate: int  # rows per second inserted during the latency run
+    low_latency_seconds: float  # the same at LOW_LATENCY_RATE, where rows seldom queue
     drain_rows: int
     # A drain that has not finished after this long is stopped and rated on the rows it sent.
     drain_cap_seconds: float
@@ -77,16 +82,16 @@ class Sizes:
     budget_seconds: float  # the large drain runs only if it is predicted to end within this
 
 
-FULL = Sizes(repetitions=3, latency_seconds=20, latency_rate=200, drain_rows=50_000, drain_cap_seconds=60,
+FULL = Sizes(repetitions=3, latency_seconds=20, latency_rate=200, low_latency_seconds=10, drain_rows=50_000, drain_cap_seconds=60,
              wrk_seconds=5, slow_rows_per_slot=100, slow_cap_seconds=30, pgbench_seconds=10,
              big_drain_rows=500_000, budget_seconds=19 * 60)
-QUICK = Sizes(repetitions=3, latency_seconds=3, latency_rate=200, drain_rows=5_000, drain_cap_seconds=8,
+QUICK = Sizes(repetitions=3, latency_seconds=3, latency_rate=200, low_latency_seconds=3, drain_rows=5_000, drain_cap_seconds=8,
               wrk_seconds=2, slow_rows_per_slot=20, slow_cap_seconds=10, pgbench_seconds=2,
               big_drain_rows=0, budget_seconds=3 * 60)
 
 
 class BenchError(Exception):
-    """A measurement could not be taken; the message says which and why."""
+    """A measurement could not be taken. The message names the measurement and the cause."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,15 +218,15 @@ def stop_all_processes():
             pass
 
 
-def run_command(argv, timeout, env=None, what=None):
+def run_command(argv, timeout, env=None, description=None):
     """Run a short command and return its stdout. Raises BenchError if it fails or times out."""
     try:
         result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                 timeout=timeout, env=env)
     except subprocess.TimeoutExpired as error:
-        raise BenchError(f"{what or argv[0]} timed out after {timeout} s") from error
+        raise BenchError(f"{description or argv[0]} timed out after {timeout} s") from error
     if result.returncode != 0:
-        raise BenchError(f"{what or argv[0]} failed with exit code {result.returncode}: "
+        raise BenchError(f"{description or argv[0]} failed with exit code {result.returncode}: "
                          f"{(result.stderr or result.stdout).strip()[-800:]}")
     return result.stdout
 
@@ -388,7 +393,7 @@ class Tool:
         raise NotImplementedError
 
     def listening(self):
-        """Whether the tool's LISTEN session is connected."""
+        """Return whether the tool's LISTEN session is connected."""
         rows = self.bench.pg.execute("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
                                                  "AND application_name = %s",
                                      (self.database, self.backend_prefix + " listener"))
@@ -425,7 +430,7 @@ level = "info"
     def install(self):
         config = self.write_config("http://127.0.0.1:9/api/v2/import/record", 1)
         run_command([str(self.bench.connector_bin), "-c", str(config), "init"], timeout=60,
-                    env=self.bench.tool_env, what="cc-connector init")
+                    env=self.bench.tool_env, description="cc-connector init")
 
     def start(self, mock, once, concurrency=1):
         config = self.write_config(mock.import_url, concurrency)
@@ -444,7 +449,7 @@ class Peer(Tool):
 
     def install(self):
         run_command([PYTHON, str(PEER_SCRIPT), "--dsn", self.bench.pg.dsn(self.database), "--url", "unused",
-                     "--setup"], timeout=60, env=self.bench.tool_env, what="afternoon_script.py --setup")
+                     "--setup"], timeout=60, env=self.bench.tool_env, description="afternoon_script.py --setup")
 
     def start(self, mock, once, concurrency=1):
         if concurrency != 1:
@@ -492,13 +497,13 @@ class Results:
 # Measurements
 
 
-def wait_until(condition, timeout, what):
+def wait_until(condition, timeout, description):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.05)
-    raise BenchError(f"timed out after {timeout} s waiting for {what}")
+    raise BenchError(f"timed out after {timeout} s waiting for {description}")
 
 
 class Bench:
@@ -541,9 +546,8 @@ class Bench:
 
     # --- commit-to-request latency
 
-    def measure_latency(self, tool_class):
-        """Insert rows at a steady rate, one per transaction, while the tool runs as a service."""
-        rate = self.sizes.latency_rate
+    def measure_latency(self, tool_class, rate, seconds):
+        """Insert rows at `rate` per second, one per transaction, while the tool runs as a service."""
         warmup_rows = 20
         database = self.fresh_database("latency")
         tool = tool_class(self, database)
@@ -570,9 +574,9 @@ class Bench:
                 raise BenchError(f"{tool.label} did not deliver the {warmup_rows} warm-up rows within 15 s:\n"
                                  f"{process.log_tail()}")
 
-            count = int(rate * self.sizes.latency_seconds)
+            count = int(rate * seconds)
             started = time.monotonic()
-            deadline = started + self.sizes.latency_seconds + 5
+            deadline = started + seconds + 5
             for index in range(count):
                 delay = started + index / rate - time.monotonic()
                 if delay > 0:
@@ -597,13 +601,13 @@ class Bench:
         latencies = sorted((received[job] - committed) / 1000 for job, committed in commits.items() if job in received)
         if not latencies:
             raise BenchError(f"{tool.label} delivered none of the {len(commits)} measured rows")
-        key = f"latency/{tool.label}"
+        key = f"latency{rate}/{tool.label}"
         self.results.add(key + "/p50", percentile(latencies, 50))
         self.results.add(key + "/p99", percentile(latencies, 99))
         self.results.add(key + "/max", latencies[-1])
         self.results.add(key + "/missing", len(commits) - len(latencies))
         self.results.add(key + "/rate", len(commits) / inserting_seconds)
-        self.log(f"latency {tool.label}: p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms, "
+        self.log(f"latency at {rate} rows/s, {tool.label}: p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms, "
                  f"max {latencies[-1]:.2f} ms over {len(latencies)} rows at {len(commits) / inserting_seconds:.0f} rows/s, "
                  f"{len(commits) - len(latencies)} missing")
 
@@ -679,7 +683,7 @@ class Bench:
     # --- the HTTP ceiling
 
     def wrk_body(self):
-        """The form body that both tools send for job 1, built by the peer's record builder."""
+        """Return the form body that both tools send for job 1, built by the peer's record builder."""
         row = self.pg.execute("postgres", f"SELECT 1::bigint, {JOB_VALUES} FROM (SELECT 1 AS g) AS generated")[0]
         return urllib.parse.urlencode(afternoon_script.to_record(row))
 
@@ -694,7 +698,7 @@ class Bench:
             threads = min(concurrency, os.cpu_count() or 1)
             output = run_command(["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s",
                                   "--timeout", "10s", "-s", str(WRK_SCRIPT), mock.import_url],
-                                 timeout=seconds + 30, env=env, what="wrk")
+                                 timeout=seconds + 30, env=env, description="wrk")
             accepted = mock.accepted()
         finally:
             mock.stop()
@@ -740,7 +744,7 @@ class Bench:
         output = run_command([str(self.pg_bin / "pgbench"), "-n", "-h", self.pg.socket_dir, "-p", str(self.pg.port),
                               "-U", "postgres", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 1)),
                               "-T", str(seconds), "-f", str(PGBENCH_SCRIPT), database],
-                             timeout=seconds + 60, what="pgbench")
+                             timeout=seconds + 60, description="pgbench")
         failed = re.search(r"number of failed transactions: (\d+)", output)
         if failed and int(failed.group(1)) > 0:
             raise BenchError(f"pgbench had {failed.group(1)} failed transactions:\n{output}")
@@ -749,7 +753,7 @@ class Bench:
     # --- memory at idle
 
     def measure_idle(self, tool_class, seconds=3):
-        """Run the tool as a service with nothing to send; record its memory and CPU use."""
+        """Run the tool as a service with nothing to send, and record its memory and CPU use."""
         database = self.fresh_database("idle")
         tool = tool_class(self, database)
         tool.install()
@@ -813,10 +817,15 @@ class Bench:
             self.pg.drop_database(database)
 
     def run_latency(self):
-        self.log(f"commit-to-request latency: {self.sizes.latency_rate} rows/s for {self.sizes.latency_seconds:.0f} s")
+        sizes = self.sizes
+        self.log(f"commit-to-request latency: {sizes.latency_rate} rows/s for {sizes.latency_seconds:.0f} s, "
+                 f"then {LOW_LATENCY_RATE} rows/s for {sizes.low_latency_seconds:.0f} s")
         for _ in self.repetitions():
             for tool_class in (Connector, Peer):
-                self.measure_latency(tool_class)
+                self.measure_latency(tool_class, sizes.latency_rate, sizes.latency_seconds)
+        for _ in self.repetitions():
+            for tool_class in (Connector, Peer):
+                self.measure_latency(tool_class, LOW_LATENCY_RATE, sizes.low_latency_seconds)
 
     def run_drain(self):
         rows = self.sizes.drain_rows
@@ -855,8 +864,8 @@ class Bench:
             self.results.notes.append(f"The drain of {rows:,} rows was skipped because the drain of "
                                       f"{self.sizes.drain_rows:,} rows, which predicts its time, did not run.")
             return
-        # The factor 1.3 and the 30 s allow for creating the database and for the capture of a
-        # change log ten times larger.
+        # The factor 1.3 and the 30 s are estimates that allow for creating the database and for
+        # capturing a change log ten times larger.
         predicted = median(self.insert_seconds_per_row) * rows + rows / rate * 1.3 + 30
         remaining = self.sizes.budget_seconds - self.elapsed()
         if predicted > remaining:
@@ -988,15 +997,21 @@ def build_table(bench):
     rows.append("| Measurement | cc-connector | peer | reference | ratio | target | result |")
     rows.append("| --- | --- | --- | --- | --- | --- | --- |")
 
-    latency_title = f"commit to request, {sizes.latency_rate} rows/s for {sizes.latency_seconds:.0f} s"
-    for statistic, target in (("p50", 2.0), ("p99", 10.0), ("max", None)):
-        connector = m(f"latency/cc-connector/{statistic}")
-        peer = m(f"latency/peer/{statistic}")
-        connector_ratio = ratio(connector, peer)
-        row(f"Latency {statistic}, {latency_title}", fmt_ms(connector), fmt_ms(peer), "",
-            "" if connector_ratio is None else f"{connector_ratio:.2f}x the peer's",
-            f"< {target:.0f} ms" if target else "",
-            verdict(None if connector is None else connector < target) if target else "")
+    latency_runs = ((sizes.latency_rate, sizes.latency_seconds, (("p50", 2.0), ("p99", 10.0), ("max", None))),
+                    (LOW_LATENCY_RATE, sizes.low_latency_seconds, (("p50", None), ("p99", None))))
+    for rate, seconds, statistics_and_targets in latency_runs:
+        for statistic, target in statistics_and_targets:
+            connector = m(f"latency{rate}/cc-connector/{statistic}")
+            peer = m(f"latency{rate}/peer/{statistic}")
+            connector_ratio = ratio(connector, peer)
+            ratio_text = "" if connector_ratio is None else f"{connector_ratio:.2f}x the peer's"
+            target_text = ""
+            result_text = ""
+            if target is not None:
+                target_text = f"< {target:.0f} ms"
+                result_text = verdict(None if connector is None else connector < target)
+            row(f"Latency {statistic}, commit to request, {rate} rows/s for {seconds:.0f} s", fmt_ms(connector),
+                fmt_ms(peer), "", ratio_text, target_text, result_text)
 
     peer_rate = m("drain/peer/c1/rate")
     for concurrency in (1, 8):
@@ -1081,16 +1096,17 @@ def build_table(bench):
     return "\n".join(rows)
 
 
+def format_sample(value):
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) or abs(value) >= 1000:
+        return f"{value:.0f}"
+    return f"{value:.4g}"
+
+
 def raw_samples_lines(results):
-    lines = []
-    for key in sorted(results.samples):
-        values = results.samples[key]
-        if all(isinstance(value, bool) for value in values):
-            text = ", ".join(str(value).lower() for value in values)
-        else:
-            text = ", ".join(f"{value:.4g}" for value in values)
-        lines.append(f"- `{key}`: {text}")
-    return lines
+    return [f"- `{key}`: {', '.join(format_sample(value) for value in results.samples[key])}"
+            for key in sorted(results.samples)]
 
 
 def write_report(bench, results_dir):
@@ -1124,7 +1140,7 @@ def write_report(bench, results_dir):
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Run the cc-connector benchmarks; use bench/run to start it.")
+    parser = argparse.ArgumentParser(description="Run the cc-connector benchmarks. Start them with bench/run.")
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a smoke run of about 3 minutes")
     parser.add_argument("--work-dir", required=True, help="folder for logs, mock stores and configuration files")
     parser.add_argument("--socket-dir", required=True, help="UNIX socket folder of the PostgreSQL server")

@@ -1,7 +1,7 @@
 -- wrk script for the delivery ceiling: every request POSTs one form-encoded import record to
 -- cc-mock-api with Basic auth, like cc-connector and the peer do.
--- Environment: BENCH_BODY_FILE names a file with the form body, BENCH_AUTHORIZATION holds the
--- whole Authorization header value.
+-- Environment: BENCH_BODY_FILE names a file with the form body, BENCH_AUTHORIZATION contains
+-- the whole Authorization header value.
 local body_file = assert(io.open(os.getenv("BENCH_BODY_FILE"), "rb"), "BENCH_BODY_FILE is missing or unreadable")
 wrk.method = "POST"
 wrk.body = body_file:read("*a")

@@ -20,7 +20,6 @@ import base64
 import logging
 import os
 import select
-import signal
 import sys
 import urllib.error
 import urllib.parse
@@ -172,8 +171,6 @@ def parse_args():
 def main():
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    # The default SIGTERM action would end the script in the middle of a row without a message.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     connection = psycopg2.connect(args.dsn, application_name="afternoon_script")
     if args.setup:
@@ -194,14 +191,14 @@ def main():
     listen_connection.autocommit = True
     with listen_connection.cursor() as cursor:
         cursor.execute(f"LISTEN {CHANNEL}")
-    log.info("listening on %s; sending to %s", CHANNEL, args.url)
+    log.info("listening on %s and sending to %s", CHANNEL, args.url)
 
     while True:
         try:
             sent = send_new_rows(connection, args.url, authorization)
         except ApiUnavailable as error:
             connection.rollback()
-            log.warning("the API is unavailable (%s); trying again in %s s", error, args.poll_seconds)
+            log.warning("the API is unavailable (%s), trying again in %s s", error, args.poll_seconds)
             sent = 0
             if args.once:
                 return 1
