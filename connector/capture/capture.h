@@ -30,4 +30,9 @@ struct CaptureResult {
 CaptureResult capture_batch(pqxx::connection& connection, const std::string& schema, const std::string& source,
                             bool resend_imported = false);
 
+// Whether change_log holds a committed change of the source: one cheap read, without the
+// transaction, row lock and commit of capture_batch. When it returns false, capture_batch would
+// move nothing and only advance the watermark.
+bool has_changes(pqxx::connection& connection, const std::string& schema, const std::string& source);
+
 }  // namespace cc::capture

@@ -36,7 +36,17 @@ void Listener::connect() {
   spdlog::debug("listening channel={} backend_pid={}", channel_, connection_->backendpid());
 }
 
+namespace {
+
+// The advisory lock class of the wake lock; the object is hashtext of the schema name. The same
+// numbers are in the trigger function that sql/005_quiet_capture.sql generates.
+constexpr int wake_lock_class = 1667463009;
+
+}  // namespace
+
 void Listener::disconnect() {
+  // The server releases a session's advisory locks when the session ends.
+  holds_wake_lock_ = false;
   // The receiver must go before its connection; its destructor UNLISTENs, which fails quietly
   // on a broken connection.
   try {
@@ -45,6 +55,28 @@ void Listener::disconnect() {
     spdlog::debug("ignoring UNLISTEN failure on a closing connection: {}", error.what());
   }
   connection_.reset();
+}
+
+bool Listener::try_take_wake_lock() {
+  if (!connection_) {
+    return false;
+  }
+  if (holds_wake_lock_) {
+    return true;
+  }
+  pqxx::nontransaction session(*connection_);
+  holds_wake_lock_ =
+      session.exec_params("SELECT pg_try_advisory_lock($1, hashtext($2))", wake_lock_class, channel_)[0][0].as<bool>();
+  return holds_wake_lock_;
+}
+
+void Listener::release_wake_lock() {
+  if (!connection_ || !holds_wake_lock_) {
+    return;
+  }
+  pqxx::nontransaction session(*connection_);
+  session.exec_params("SELECT pg_advisory_unlock($1, hashtext($2))", wake_lock_class, channel_);
+  holds_wake_lock_ = false;
 }
 
 int Listener::backend_pid() const {

@@ -38,6 +38,14 @@ class Listener {
   // The server process id of the listening session, for logs and tests.
   int backend_pid() const;
 
+  // The wake lock (sql/005_quiet_capture.sql): while this session holds it, the capture triggers
+  // send a NOTIFY; while it does not, they skip it. try_take_wake_lock succeeds only when no
+  // writer that skipped its NOTIFY is still open, so a catch-up after it returns true sees every
+  // change that did not notify. Both return false when the connection is gone.
+  bool try_take_wake_lock();
+  void release_wake_lock();
+  bool holds_wake_lock() const { return holds_wake_lock_; }
+
  private:
   class Receiver;
 
@@ -46,6 +54,7 @@ class Listener {
   std::unique_ptr<pqxx::connection> connection_;
   std::unique_ptr<Receiver> receiver_;
   std::set<std::string> pending_;
+  bool holds_wake_lock_ = false;
 };
 
 }  // namespace cc::capture

@@ -67,12 +67,18 @@ constexpr int max_detailed_retry_logs = 5;
 constexpr milliseconds first_reconnect_wait{1'000};
 constexpr milliseconds max_reconnect_wait{30'000};
 
+// While a writer that skipped its NOTIFY is still open, the loop looks for its change after
+// 1 ms, then waits twice as long each time up to 32 ms, so a long transaction costs few queries.
+constexpr milliseconds first_busy_wait{1};
+constexpr milliseconds max_busy_wait{32};
+
 // --once gives up on an unreachable database after this long instead of waiting forever.
 constexpr milliseconds once_reconnect_budget{30'000};
 
 struct SourceState {
   const mapping::Mapping* mapping = nullptr;
   std::unique_ptr<capture::SourceReader> reader;
+  Clock::time_point watermark_moved{};  // when capture_batch last ran for this source
 };
 
 struct RoundTotals {
@@ -122,8 +128,7 @@ class Connector {
         disconnected_since = {};
         reconnect_wait = first_reconnect_wait;
 
-        capture_all();
-        deliver_all();
+        long long worked = capture_all() + deliver_all();
         if (stop_requested.load()) {
           break;
         }
@@ -134,6 +139,29 @@ class Connector {
         }
         if (options.once && backlog.rows == 0) {
           break;
+        }
+        if (options.once) {
+          wait_for_work(backlog);
+          continue;
+        }
+
+        // While the loop works, the triggers skip their NOTIFY, so the shop's writers commit
+        // without queueing on PostgreSQL's notification lock.
+        if (worked > 0) {
+          listener_.release_wake_lock();
+          busy_wait_ = first_busy_wait;
+          continue;
+        }
+        if (!listener_.holds_wake_lock()) {
+          if (listener_.try_take_wake_lock()) {
+            // Every writer that skipped its NOTIFY has ended; catch up once more before sleeping.
+            continue;
+          }
+          // A writer that skipped its NOTIFY is still open: look again shortly, backing off in
+          // case it is a long transaction.
+          wait_for_work(backlog, busy_wait_);
+          busy_wait_ = std::min(busy_wait_ * 2, max_busy_wait);
+          continue;
         }
         wait_for_work(backlog);
       } catch (const pqxx::broken_connection& error) {
@@ -256,15 +284,27 @@ class Connector {
     }
   }
 
-  void capture_all() {
+  // Returns how many changes it moved into import_status.
+  long long capture_all() {
+    long long changes = 0;
     for (SourceState& source : sources_) {
+      // When nothing is waiting, one cheap read replaces the batch transaction. The watermark
+      // still moves once per poll_interval, so `status` shows capture running.
+      Clock::time_point now = Clock::now();
+      if (now - source.watermark_moved < config_.capture.poll_interval &&
+          !capture::has_changes(*work_, config_.database.schema, source.mapping->source.name)) {
+        continue;
+      }
+      source.watermark_moved = now;
       capture::CaptureResult result =
           capture_with_retry(source.mapping->source.name, source.mapping->source.resend_updates);
       if (result.changes > 0) {
         spdlog::debug("captured source={} changes={} queued={}", source.mapping->source.name, result.changes,
                       result.queued);
       }
+      changes += result.changes;
     }
+    return changes;
   }
 
   capture::CaptureResult capture_with_retry(const std::string& source, bool resend_imported) {
@@ -286,21 +326,26 @@ class Connector {
   bool auth_paused() const { return Clock::now() < auth_paused_until_; }
   bool throttled() const { return Clock::now() < throttled_until_; }
 
-  void deliver_all() {
+  // Returns how many rows it settled or sent.
+  long long deliver_all() {
     if (api_key_.reload_if_changed()) {
       spdlog::info("the API key in {} changed; resuming delivery", api_key_.origin());
       auth_paused_until_ = {};
       probing_ = false;
       persist_pause(std::nullopt, "");
     }
+    long long rows = 0;
     for (SourceState& source : sources_) {
       while (!stop_requested.load() && !auth_paused() && !throttled()) {
-        if (deliver_round(source) == 0) {
+        int round = deliver_round(source);
+        if (round == 0) {
           break;
         }
+        rows += round;
       }
       write_back(source);
     }
+    return rows;
   }
 
   // Copies outcomes into the shop's table for a mapping with [writeback], in bounded passes.
@@ -621,8 +666,8 @@ class Connector {
     return store_.backlog(transaction);
   }
 
-  void wait_for_work(const status::StatusStore::Backlog& backlog) {
-    milliseconds wait = config_.capture.poll_interval;
+  void wait_for_work(const status::StatusStore::Backlog& backlog, std::optional<milliseconds> at_most = {}) {
+    milliseconds wait = at_most ? std::min(*at_most, config_.capture.poll_interval) : config_.capture.poll_interval;
     if (auth_paused()) {
       auto remaining = std::chrono::duration_cast<milliseconds>(auth_paused_until_ - Clock::now());
       wait = std::min(wait, std::max(remaining, milliseconds(0)));
@@ -659,8 +704,9 @@ class Connector {
   Clock::time_point auth_paused_until_{};
   Clock::time_point throttled_until_{};
   bool once_ = false;
-  bool api_failing_ = false;
-  std::string last_writeback_error_;  // logged once until the error changes  // the last round had a retryable failure
+  bool api_failing_ = false;  // the last round had a retryable failure
+  std::string last_writeback_error_;  // logged once until the error changes
+  milliseconds busy_wait_ = first_busy_wait;  // the next wait while writers that skipped NOTIFY are open
   bool probing_ = false;        // the next round sends one row to test a rejected key
   bool auth_reported_ = false;  // the current key rejection has been logged at error level
   std::string auth_message_;

@@ -39,7 +39,7 @@ TEST_CASE("init is idempotent") {
   ProcessResult second = setup->run({"init"});
   INFO(second.output);
   CHECK(second.exit_code == 0);
-  CHECK(contains(second.output, "schema cc_sync is already at version 4"));
+  CHECK(contains(second.output, "schema cc_sync is already at version 5"));
   CHECK(database.count("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.jobs'::regclass "
                        "AND NOT tgisinternal") == 2);
   CHECK(database.count("SELECT count(*) FROM cc_sync.watermark") == 1);
@@ -61,8 +61,8 @@ TEST_CASE("init upgrades version 1 in place") {
   ProcessResult init = setup->run({"init"});
   INFO(init.output);
   CHECK(init.exit_code == 0);
-  CHECK(contains(init.output, "schema cc_sync upgraded from version 1 to 4"));
-  CHECK(database.scalar("SELECT version FROM cc_sync.schema_version") == "4");
+  CHECK(contains(init.output, "schema cc_sync upgraded from version 1 to 5"));
+  CHECK(database.scalar("SELECT version FROM cc_sync.schema_version") == "5");
   CHECK(database.scalar("SELECT state FROM cc_sync.import_status WHERE row_key = '{\"id\": 7}'") == "imported");
   CHECK(database.scalar("SELECT in_doubt FROM cc_sync.import_status WHERE row_key = '{\"id\": 7}'") == "f");
 }
