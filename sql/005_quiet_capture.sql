@@ -18,7 +18,9 @@
 --   succeeds only once every writer that skipped its NOTIFY has committed or rolled back, and the
 --   connector then captures once more, so no committed change waits for the poll interval.
 -- Neither side ever waits for the lock: the connector tries, and a writer that cannot take it
--- sends the NOTIFY.
+-- sends the NOTIFY. The trigger function holds hashtext of the schema name as a number, computed
+-- when capture is installed; `cc-connector init` computes it again, should a PostgreSQL upgrade
+-- ever change hashtext.
 --
 -- The function stays SECURITY DEFINER so that the shop's roles need no privileges on this schema.
 -- Instead of SET search_path, every function, operator and table in its body is qualified with

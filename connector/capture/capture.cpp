@@ -42,7 +42,7 @@ WITH batch AS (
 SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM queued)
 )sql";
 
-// Reads the snapshot this REPEATABLE READ transaction sees and locks the source's watermark.
+// Reads the snapshot of this REPEATABLE READ transaction and locks the source's watermark.
 //
 // synchronous_commit is off for this transaction only. A crash can then lose a batch that has
 // committed, but only whole: its change_log rows and its watermark come back together and the

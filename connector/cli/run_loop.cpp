@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <future>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -90,6 +92,14 @@ struct RoundTotals {
   int skipped = 0;
 };
 
+// One delivery round between its claim and its outcomes.
+struct ClaimedRound {
+  std::vector<status::DueRow> to_send;  // claimed as `sending`
+  std::vector<std::string> bodies;      // one request body per row in to_send
+  RoundTotals totals;
+  int settled = 0;  // rows held or skipped when claimed, which send no request
+};
+
 class Connector {
  public:
   Connector(const config::ConnectorConfig& config, const std::vector<mapping::Mapping>& mappings,
@@ -128,7 +138,13 @@ class Connector {
         disconnected_since = {};
         reconnect_wait = first_reconnect_wait;
 
-        long long worked = capture_all() + deliver_all();
+        // Writers skip their NOTIFY while the loop delivers what it captured, which may take
+        // long with a slow API.
+        long long captured = capture_all();
+        if (captured > 0) {
+          listener_.release_wake_lock();
+        }
+        long long worked = captured + deliver_all();
         if (stop_requested.load()) {
           break;
         }
@@ -288,10 +304,12 @@ class Connector {
   long long capture_all() {
     long long changes = 0;
     for (SourceState& source : sources_) {
-      // When nothing is waiting, one cheap read replaces the batch transaction. The watermark
-      // still moves once per poll_interval, so `status` shows capture running.
+      // When nothing is waiting, one cheap read replaces the batch transaction; a NOTIFY for the
+      // source already says something is. The watermark still moves once per poll_interval, so
+      // `status` shows capture running.
       Clock::time_point now = Clock::now();
-      if (now - source.watermark_moved < config_.capture.poll_interval &&
+      bool notified = notified_sources_.erase(source.mapping->source.name) > 0;
+      if (!notified && now - source.watermark_moved < config_.capture.poll_interval &&
           !capture::has_changes(*work_, config_.database.schema, source.mapping->source.name)) {
         continue;
       }
@@ -336,16 +354,84 @@ class Connector {
     }
     long long rows = 0;
     for (SourceState& source : sources_) {
-      while (!stop_requested.load() && !auth_paused() && !throttled()) {
-        int round = deliver_round(source);
-        if (round == 0) {
-          break;
-        }
-        rows += round;
-      }
+      rows += deliver_source(source);
       write_back(source);
     }
     return rows;
+  }
+
+  bool may_send() const { return !stop_requested.load() && !auth_paused() && !throttled(); }
+
+  // Delivers the source's due rows round by round. While a full round's requests are on the wire,
+  // the next round is read, mapped and claimed, so the database work and the API's answers overlap
+  // instead of taking turns. Returns how many rows it settled or sent.
+  long long deliver_source(SourceState& source) {
+    long long rows = 0;
+    std::optional<ClaimedRound> current;
+    while (may_send()) {
+      if (!current) {
+        current = claim_round(source);
+        if (!current) {
+          break;
+        }
+      }
+      if (current->to_send.empty()) {
+        rows += current->settled;
+        log_round(source.mapping->source.name, current->totals);
+        current.reset();
+        continue;
+      }
+
+      std::string authorization = delivery::authorization_header(api_key_.value(), config_.api.auth);
+      std::optional<ClaimedRound> next;
+      std::vector<delivery::HttpResult> results;
+      // A round smaller than batch_size took every due row, so there is no next round to
+      // prepare, and a key probe must be answered before more rows are claimed.
+      bool full = current->to_send.size() + current->settled >= static_cast<std::size_t>(config_.delivery.batch_size);
+      if (full && !probing_) {
+        std::future<std::vector<delivery::HttpResult>> in_flight =
+            std::async(std::launch::async, [this, &current, &authorization]() {
+              return sender_.send_all(current->bodies, authorization);
+            });
+        try {
+          next = claim_round(source);
+        } catch (...) {
+          // The requests still finish; their rows stay in `sending` and the next connect
+          // reports them as in doubt, the same as after a crash.
+          in_flight.wait();
+          throw;
+        }
+        results = in_flight.get();
+      } else {
+        results = sender_.send_all(current->bodies, authorization);
+      }
+
+      rows += settle_round(source, *current, results);
+      if (next && !may_send()) {
+        // A stop, a rejected key or a Retry-After came back with this round: the next round's
+        // rows were claimed but not sent, so they are given back unsent.
+        rows += next->settled;
+        release_round(source, *next);
+        next.reset();
+      }
+      current = std::move(next);
+    }
+    return rows;
+  }
+
+  // Gives a claimed round's rows back to the queue without sending them.
+  void release_round(SourceState& source, const ClaimedRound& round) {
+    std::vector<status::RowUpdate> updates;
+    updates.reserve(round.to_send.size());
+    for (const status::DueRow& row : round.to_send) {
+      status::RowUpdate update(row.row_key, row.attempts > 0 ? "retrying" : "pending");
+      update.attempts_delta = -1;
+      update.error = "not sent: delivery stopped or paused before this row's request left";
+      updates.push_back(std::move(update));
+    }
+    pqxx::work transaction(*work_);
+    store_.apply(transaction, source.mapping->source.name, updates, false);
+    transaction.commit();
   }
 
   // Copies outcomes into the shop's table for a mapping with [writeback], in bounded passes.
@@ -388,21 +474,23 @@ class Connector {
     }
   }
 
-  // Delivers up to batch_size due rows of one source. Returns how many rows it settled or sent.
-  int deliver_round(SourceState& source) {
+  // Reads up to batch_size due rows of one source, maps them and claims those to send as
+  // `sending`. Rows it cannot send (held, skipped) are settled here. Returns nothing when no row
+  // is due.
+  std::optional<ClaimedRound> claim_round(SourceState& source) {
     const std::string& name = source.mapping->source.name;
     std::vector<status::RowUpdate> updates;
-    std::vector<status::DueRow> to_send;
-    std::vector<std::string> bodies;
-    std::vector<std::string> payloads;
-    RoundTotals totals;
+    ClaimedRound round;
+    std::vector<status::DueRow>& to_send = round.to_send;
+    std::vector<std::string>& bodies = round.bodies;
+    RoundTotals& totals = round.totals;
 
     {
       pqxx::work transaction(*work_);
       // After a rejected key, one row probes whether the key works again before a whole batch goes.
       std::vector<status::DueRow> due = store_.due_rows(transaction, name, probing_ ? 1 : config_.delivery.batch_size);
       if (due.empty()) {
-        return 0;
+        return std::nullopt;
       }
       std::vector<std::string> keys;
       keys.reserve(due.size());
@@ -462,14 +550,17 @@ class Connector {
       transaction.commit();
     }
 
-    int settled = totals.held + totals.skipped;
-    if (to_send.empty()) {
-      log_round(name, totals);
-      return settled;
-    }
+    round.settled = totals.held + totals.skipped;
+    return round;
+  }
 
-    std::string authorization = delivery::authorization_header(api_key_.value(), config_.api.auth);
-    std::vector<delivery::HttpResult> results = sender_.send_all(bodies, authorization);
+  // Records the responses to a claimed round's requests, and acts on what they say about the key
+  // and the API's rate. Returns how many rows the round settled or sent.
+  int settle_round(SourceState& source, ClaimedRound& round, const std::vector<delivery::HttpResult>& results) {
+    const std::string& name = source.mapping->source.name;
+    const std::vector<status::DueRow>& to_send = round.to_send;
+    RoundTotals& totals = round.totals;
+    int settled = round.settled;
     totals.claimed = static_cast<int>(to_send.size());
 
     std::vector<status::RowUpdate> outcomes;
@@ -678,15 +769,14 @@ class Connector {
       wait = std::min(wait, *backlog.next_due_in);
     }
 
-    std::set<std::string> notified;
-    capture::WakeReason reason = listener_.wait(wait, wake_pipe[0], notified);
+    capture::WakeReason reason = listener_.wait(wait, wake_pipe[0], notified_sources_);
     if (reason == capture::WakeReason::woken) {
       drain_wake_pipe();
     } else if (reason == capture::WakeReason::lost) {
       // The loop reconnects the listener before its next catch-up.
       return;
     } else if (reason == capture::WakeReason::notified) {
-      spdlog::debug("notified sources={}", notified.size());
+      spdlog::debug("notified sources={}", notified_sources_.size());
     }
   }
 
@@ -699,6 +789,7 @@ class Connector {
   capture::Listener listener_;
   std::unique_ptr<pqxx::connection> work_;
   std::vector<SourceState> sources_;
+  std::set<std::string> notified_sources_;  // named by NOTIFYs since their last capture
   bool connected_before_ = false;
   bool listened_before_ = false;
   Clock::time_point auth_paused_until_{};

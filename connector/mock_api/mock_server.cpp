@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <charconv>
 #include <chrono>
 #include <ctime>
@@ -370,9 +372,10 @@ MockServer::MockServer(std::string api_key, RecordStore& store, FailurePlan& pla
   // httplib 0.11's default socket options add SO_REUSEPORT, which lets a second cc-mock-api
   // bind the same port and silently take part of the traffic. SO_REUSEADDR alone still allows
   // a quick restart on a port whose old connections are in TIME_WAIT.
-  server_.set_socket_options([](socket_t socket) {
+  server_.set_socket_options([this](socket_t socket) {
     int enable = 1;
     ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &enable, sizeof enable);
+    listening_socket_ = socket;
   });
   server_.set_keep_alive_max_count(kKeepAliveMaxRequests);
   server_.set_payload_max_length(kMaxBodyBytes);
@@ -380,11 +383,21 @@ MockServer::MockServer(std::string api_key, RecordStore& store, FailurePlan& pla
 }
 
 std::optional<int> MockServer::bind(const std::string& address, int port) {
+  std::optional<int> bound;
   if (port == 0) {
-    int bound = server_.bind_to_any_port(address);
-    return bound > 0 ? std::optional<int>(bound) : std::nullopt;
+    int any = server_.bind_to_any_port(address);
+    bound = any > 0 ? std::optional<int>(any) : std::nullopt;
+  } else {
+    bound = server_.bind_to_port(address, port) ? std::optional<int>(port) : std::nullopt;
   }
-  return server_.bind_to_port(address, port) ? std::optional<int>(port) : std::nullopt;
+
+  // Debian's httplib library listens with a backlog of 5. When more clients connect at once
+  // (a connector at concurrency 16), the kernel drops the extra handshakes and each of those
+  // clients stalls for a second or fails. Listening again on the bound socket raises the backlog.
+  if (bound && listening_socket_ >= 0 && ::listen(listening_socket_, SOMAXCONN) != 0) {
+    spdlog::warn("cannot raise the listen backlog: {}", std::strerror(errno));
+  }
+  return bound;
 }
 
 bool MockServer::listen() { return server_.listen_after_bind(); }

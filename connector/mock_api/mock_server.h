@@ -83,6 +83,7 @@ class MockServer {
   RecordStore& store_;
   FailurePlan& plan_;
   httplib::Server server_;
+  int listening_socket_ = -1;  // set when httplib creates the server socket
 
   mutable std::mutex key_mutex_;
   std::string api_key_;

@@ -29,24 +29,34 @@ void StatusStore::apply(pqxx::transaction_base& transaction, const std::string& 
   }
 
   // One jsonb array carries the whole round, so a round of hundreds of rows is one round trip.
-  nlohmann::json rows = nlohmann::json::array();
+  // The row key and the payload are JSON text already, so they go in as they are. Parsing them
+  // only to print them again cost more than the rest of the round's mapping.
+  std::string json = "[";
+  auto text = [](const std::optional<std::string>& value) {
+    // Bodies from a misbehaving proxy may carry bytes that are not UTF-8; replace them rather
+    // than fail the whole round.
+    return value ? nlohmann::json(*value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                 : std::string("null");
+  };
   for (const RowUpdate& update : updates) {
-    nlohmann::json row;
-    row["row_key"] = nlohmann::json::parse(update.row_key);
-    row["state"] = update.state;
-    row["http_status"] = update.http_status ? nlohmann::json(*update.http_status) : nlohmann::json(nullptr);
-    row["response_body"] = update.response_body ? nlohmann::json(*update.response_body) : nlohmann::json(nullptr);
-    row["response_id"] = update.response_id ? nlohmann::json(*update.response_id) : nlohmann::json(nullptr);
-    row["error"] = update.error ? nlohmann::json(*update.error) : nlohmann::json(nullptr);
-    row["payload"] = update.payload ? nlohmann::json::parse(*update.payload) : nlohmann::json(nullptr);
-    row["retry_in_ms"] = update.retry_in.count();
-    row["attempts_delta"] = update.attempts_delta;
-    rows.push_back(std::move(row));
+    if (json.size() > 1) {
+      json += ',';
+    }
+    json += "{\"row_key\":" + update.row_key;
+    json += ",\"state\":" + text(std::optional<std::string>(update.state));
+    json += ",\"http_status\":" + (update.http_status ? std::to_string(*update.http_status) : std::string("null"));
+    json += ",\"response_body\":" + text(update.response_body);
+    json += ",\"response_id\":" + text(update.response_id);
+    json += ",\"error\":" + text(update.error);
+    json += ",\"payload\":" + (update.payload ? *update.payload : std::string("null"));
+    json += ",\"retry_in_ms\":" + std::to_string(update.retry_in.count());
+    json += ",\"attempts_delta\":" + std::to_string(update.attempts_delta) + "}";
   }
+  json += "]";
 
-  // Bodies from a misbehaving proxy may carry bytes that are not UTF-8; replace them rather than
-  // fail the whole round.
-  std::string json = rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The ANY condition makes PostgreSQL find the round's rows through the primary key, even with
+  // the stale statistics of a table that a large capture has just filled. Without it, the
+  // planner may hash-join against every row of the source.
   transaction.exec_params0(with_schema(R"sql(
 UPDATE cc_sync.import_status AS s
    SET state = u.state,
@@ -65,6 +75,7 @@ UPDATE cc_sync.import_status AS s
                                           response_id text, error text, payload jsonb, retry_in_ms bigint,
                                           attempts_delta integer)
  WHERE s.source = $1 AND s.row_key = u.row_key
+   AND s.row_key = ANY (ARRAY(SELECT e -> 'row_key' FROM jsonb_array_elements($2::jsonb) AS e))
 )sql",
                                        schema_),
                            source, json, writeback);

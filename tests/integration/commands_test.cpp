@@ -33,7 +33,7 @@ TEST_CASE("init is idempotent") {
   ProcessResult first = setup->run({"init"});
   INFO(first.output);
   CHECK(first.exit_code == 0);
-  CHECK(contains(first.output, "schema cc_sync installed at version 4"));
+  CHECK(contains(first.output, "schema cc_sync installed at version 5"));
   CHECK(contains(first.output, "capture installed: jobs"));
 
   ProcessResult second = setup->run({"init"});
@@ -87,7 +87,7 @@ TEST_CASE("init with custom schema name") {
   ProcessResult init = setup->run({"init"});
   INFO(init.output);
   CHECK(init.exit_code == 0);
-  CHECK(database.scalar("SELECT version FROM shop_sync.schema_version") == "4");
+  CHECK(database.scalar("SELECT version FROM shop_sync.schema_version") == "5");
   CHECK(database.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'cc_sync'") == 0);
 
   database.exec("INSERT INTO jobs (id) VALUES (1)");
