@@ -81,6 +81,10 @@ struct SourceState {
   const mapping::Mapping* mapping = nullptr;
   std::unique_ptr<capture::SourceReader> reader;
   Clock::time_point watermark_moved{};  // when capture_batch last ran for this source
+  // The queue position of the last row claimed in the current pass over the due rows. A pass
+  // ends when a round finds fewer than batch_size rows, and the next one starts from the front.
+  // So a row that became due behind the position waits at most one pass.
+  long long claimed_up_to = 0;
 };
 
 struct RoundTotals {
@@ -304,8 +308,8 @@ class Connector {
   long long capture_all() {
     long long changes = 0;
     for (SourceState& source : sources_) {
-      // When nothing is waiting, one cheap read replaces the batch transaction; a NOTIFY for the
-      // source already says something is. The watermark still moves once per poll_interval, so
+      // When nothing is waiting, one cheap read replaces the batch transaction. A NOTIFY for the
+      // source already reports a waiting change. The watermark still moves once per poll_interval, so
       // `status` shows capture running.
       Clock::time_point now = Clock::now();
       bool notified = notified_sources_.erase(source.mapping->source.name) > 0;
@@ -362,61 +366,113 @@ class Connector {
 
   bool may_send() const { return !stop_requested.load() && !auth_paused() && !throttled(); }
 
-  // Delivers the source's due rows round by round. While a full round's requests are on the wire,
-  // the next round is read, mapped and claimed, so the database work and the API's answers overlap
-  // instead of taking turns. Returns how many rows it settled or sent.
+  // Rows per round: batch_size, rounded down to a multiple of concurrency when it is larger, so
+  // that the last requests of a round do not leave connections idle while they finish. After a
+  // rejected key, one row probes whether the key works again before a whole round goes.
+  int round_limit() const {
+    if (probing_) {
+      return 1;
+    }
+    int batch = config_.delivery.batch_size;
+    int concurrency = config_.api.concurrency;
+    return batch > concurrency ? batch - batch % concurrency : batch;
+  }
+
+  // Returns whether the round took round_limit rows, so that more are probably due. A smaller
+  // round took them all.
+  bool is_full(const ClaimedRound& round) const {
+    return round.to_send.size() + static_cast<std::size_t>(round.settled) >= static_cast<std::size_t>(round_limit());
+  }
+
+  // Returns whether these responses request a stop: a rejected key, or a Retry-After on a 429 or
+  // 503. The next round then waits until settle_round has recorded them.
+  static bool halts_delivery(const std::vector<delivery::HttpResult>& results) {
+    auto now = std::chrono::system_clock::now();
+    for (const delivery::HttpResult& result : results) {
+      delivery::Outcome outcome = delivery::classify(result, now);
+      if (outcome.kind == delivery::OutcomeKind::auth_rejected ||
+          (outcome.retry_after && (result.status == 429 || result.status == 503))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Delivers the source's due rows round by round. While full rounds follow each other, one round
+  // is on the wire while the previous one's outcomes are recorded and the next one is read,
+  // mapped and claimed. The database work and the API's responses then overlap instead of taking
+  // turns, and the connections stay busy. Returns how many rows it settled or sent.
   long long deliver_source(SourceState& source) {
     long long rows = 0;
-    std::optional<ClaimedRound> current;
+    std::optional<ClaimedRound> ready;  // claimed, its requests not sent yet
     while (may_send()) {
-      if (!current) {
-        current = claim_round(source);
-        if (!current) {
+      if (!ready) {
+        ready = claim_round(source);
+        if (!ready) {
           break;
         }
       }
-      if (current->to_send.empty()) {
-        rows += current->settled;
-        log_round(source.mapping->source.name, current->totals);
-        current.reset();
+      if (ready->to_send.empty()) {
+        rows += ready->settled;
+        log_round(source.mapping->source.name, ready->totals);
+        ready.reset();
+        continue;
+      }
+      if (!is_full(*ready) || probing_) {
+        std::vector<delivery::HttpResult> results = sender_.send_all(ready->bodies, current_authorization());
+        rows += settle_round(source, *ready, results);
+        ready.reset();
         continue;
       }
 
-      std::string authorization = delivery::authorization_header(api_key_.value(), config_.api.auth);
-      std::optional<ClaimedRound> next;
-      std::vector<delivery::HttpResult> results;
-      // A round smaller than batch_size took every due row, so there is no next round to
-      // prepare, and a key probe must be answered before more rows are claimed.
-      bool full = current->to_send.size() + current->settled >= static_cast<std::size_t>(config_.delivery.batch_size);
-      if (full && !probing_) {
+      ClaimedRound flying = std::move(*ready);
+      ready.reset();
+      std::optional<ClaimedRound> answered;
+      std::vector<delivery::HttpResult> answered_results;
+      while (true) {
+        std::string authorization = current_authorization();
         std::future<std::vector<delivery::HttpResult>> in_flight =
-            std::async(std::launch::async, [this, &current, &authorization]() {
-              return sender_.send_all(current->bodies, authorization);
+            std::async(std::launch::async, [this, &flying, &authorization]() {
+              return sender_.send_all(flying.bodies, authorization);
             });
         try {
-          next = claim_round(source);
+          if (answered) {
+            rows += settle_round(source, *answered, answered_results);
+            answered.reset();
+          }
+          if (may_send() && !probing_) {
+            ready = claim_round(source);
+          }
         } catch (...) {
-          // The requests still finish; their rows stay in `sending` and the next connect
-          // reports them as in doubt, the same as after a crash.
+          // The requests still finish. Their rows, and those of any round not yet recorded, stay
+          // in `sending`, and the next connect reports them as in doubt, as after a crash.
           in_flight.wait();
           throw;
         }
-        results = in_flight.get();
-      } else {
-        results = sender_.send_all(current->bodies, authorization);
+        answered_results = in_flight.get();
+        answered = std::move(flying);
+        if (!ready || ready->to_send.empty() || !is_full(*ready) || !may_send() || probing_ ||
+            halts_delivery(answered_results)) {
+          break;
+        }
+        flying = std::move(*ready);
+        ready.reset();
       }
+      rows += settle_round(source, *answered, answered_results);
 
-      rows += settle_round(source, *current, results);
-      if (next && !may_send()) {
-        // A stop, a rejected key or a Retry-After came back with this round: the next round's
-        // rows were claimed but not sent, so they are given back unsent.
-        rows += next->settled;
-        release_round(source, *next);
-        next.reset();
+      if (ready && !may_send()) {
+        // A stop, a rejected key or a Retry-After came back: the claimed round's rows were not
+        // sent, so they are given back unsent.
+        rows += ready->settled;
+        release_round(source, *ready);
+        ready.reset();
       }
-      current = std::move(next);
     }
     return rows;
+  }
+
+  std::string current_authorization() const {
+    return delivery::authorization_header(api_key_.value(), config_.api.auth);
   }
 
   // Gives a claimed round's rows back to the queue without sending them.
@@ -488,7 +544,13 @@ class Connector {
     {
       pqxx::work transaction(*work_);
       // After a rejected key, one row probes whether the key works again before a whole batch goes.
-      std::vector<status::DueRow> due = store_.due_rows(transaction, name, probing_ ? 1 : config_.delivery.batch_size);
+      int limit = round_limit();
+      std::vector<status::DueRow> due = store_.due_rows(transaction, name, limit, source.claimed_up_to);
+      if (due.empty() && source.claimed_up_to > 0) {
+        source.claimed_up_to = 0;
+        due = store_.due_rows(transaction, name, limit, 0);
+      }
+      source.claimed_up_to = static_cast<int>(due.size()) < limit ? 0 : due.back().queue_seq;
       if (due.empty()) {
         return std::nullopt;
       }
@@ -554,8 +616,8 @@ class Connector {
     return round;
   }
 
-  // Records the responses to a claimed round's requests, and acts on what they say about the key
-  // and the API's rate. Returns how many rows the round settled or sent.
+  // Records the responses to a claimed round's requests, and acts on what they report about the
+  // key and the API's rate. Returns how many rows the round settled or sent.
   int settle_round(SourceState& source, ClaimedRound& round, const std::vector<delivery::HttpResult>& results) {
     const std::string& name = source.mapping->source.name;
     const std::vector<status::DueRow>& to_send = round.to_send;

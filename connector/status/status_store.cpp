@@ -7,17 +7,17 @@
 namespace cc::status {
 
 std::vector<DueRow> StatusStore::due_rows(pqxx::transaction_base& transaction, const std::string& source,
-                                          int limit) const {
+                                          int limit, long long after) const {
   pqxx::result result = transaction.exec_params(
-      with_schema("SELECT row_key::text, attempts FROM cc_sync.import_status "
+      with_schema("SELECT row_key::text, attempts, queue_seq FROM cc_sync.import_status "
                   "WHERE source = $1 AND state IN ('pending', 'retrying') AND next_attempt_at <= now() "
-                  "ORDER BY queue_seq LIMIT $2",
+                  "AND queue_seq > $3 ORDER BY queue_seq LIMIT $2",
                   schema_),
-      source, limit);
+      source, limit, after);
   std::vector<DueRow> rows;
   rows.reserve(result.size());
   for (const pqxx::row& row : result) {
-    rows.push_back(DueRow{row[0].as<std::string>(), row[1].as<int>()});
+    rows.push_back(DueRow{row[0].as<std::string>(), row[1].as<int>(), row[2].as<long long>()});
   }
   return rows;
 }

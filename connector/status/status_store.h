@@ -13,8 +13,9 @@ namespace cc::status {
 
 // A row due for delivery.
 struct DueRow {
-  std::string row_key;  // jsonb text
-  int attempts = 0;     // attempts made before this one
+  std::string row_key;      // jsonb text
+  int attempts = 0;         // attempts made before this one
+  long long queue_seq = 0;  // position in the source's queue
 };
 
 // The outcome of one row, written back in one statement per delivery round.
@@ -38,8 +39,12 @@ class StatusStore {
  public:
   explicit StatusStore(std::string schema) : schema_(std::move(schema)) {}
 
-  // Rows of a source in state pending or retrying whose next attempt is due, in capture order.
-  std::vector<DueRow> due_rows(pqxx::transaction_base& transaction, const std::string& source, int limit) const;
+  // Rows of a source in state pending or retrying whose next attempt is due, in capture order,
+  // from queue position `after` on. A drain passes the last position it claimed, so each query
+  // starts where the previous one ended instead of stepping again over the index entries of rows
+  // it has already sent.
+  std::vector<DueRow> due_rows(pqxx::transaction_base& transaction, const std::string& source, int limit,
+                               long long after = 0) const;
 
   // Writes one update per row of the source in a single statement. With `writeback`, rows whose
   // outcome changed are marked for write_back.
