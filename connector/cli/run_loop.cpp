@@ -271,6 +271,12 @@ class Connector {
   void prepare_session() {
     pqxx::nontransaction session(*work_);
 
+    // Right after a large capture, import_status has no statistics yet, and PostgreSQL then reads
+    // the due rows with a bitmap scan of every queued row followed by a sort: 140 ms per round
+    // at 500,000 rows instead of 0.5 ms. Without bitmap scans, every query of the delivery loop
+    // uses the index scan that its ORDER BY and LIMIT call for.
+    session.exec0("SET enable_bitmapscan = off");
+
     std::optional<int> version = capture::installed_schema_version(session, config_.database.schema);
     if (!version) {
       throw RuntimeFailure("schema " + config_.database.schema +
