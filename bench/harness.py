@@ -675,9 +675,9 @@ class Bench:
         self.results.add(key + "/max_rss_kib", process.max_rss_kib)
         self.results.add(key + "/capped", capped)
         self.results.add(key + "/delivered", delivered)
-        self.log(f"{key}: {delivered} rows in {elapsed:.2f} s = {delivered / elapsed:,.1f} rows/s"
+        self.log(f"{key}: {delivered:,} rows in {elapsed:.2f} s = {delivered / elapsed:,.1f} rows/s"
                  f"{' (stopped at the time cap)' if capped else ''}; {imported} recorded as imported; "
-                 f"CPU {cpu_seconds / delivered * 1e6:.0f} us/row; peak RSS {process.max_rss_kib / 1024:.1f} MiB")
+                 f"CPU {cpu_seconds / delivered * 1e6:.0f} µs/row; peak RSS {process.max_rss_kib / 1024:.1f} MiB")
         return delivered / elapsed
 
     # --- the HTTP ceiling
@@ -708,8 +708,10 @@ class Bench:
         if errors:
             raise BenchError(f"wrk got {errors.group(1)} error responses from cc-mock-api:\n{output}")
         self.results.add(f"wrk/c{concurrency}/rate", rate)
-        self.log(f"wrk concurrency {concurrency}: {rate:,.0f} requests/s ({requests} requests, "
-                 f"{accepted} stored by the mock)")
+        # wrk counts only the requests answered before its time ran out, while the mock also
+        # stores the few that were still in flight then.
+        self.log(f"wrk concurrency {concurrency}: {rate:,.0f} requests/s ({requests:,} answered in time, "
+                 f"{accepted:,} stored by the mock)")
 
     # --- capture trigger cost
 
@@ -811,7 +813,7 @@ class Bench:
                 for variant, database in variants.items():
                     tps = self.run_pgbench(database, clients)
                     self.results.add(f"pgbench/c{clients}/{variant}", tps)
-                    self.log(f"pgbench {clients} clients, trigger {variant}: {tps:,.0f} tx/s "
+                    self.log(f"pgbench {clients} client{'' if clients == 1 else 's'}, trigger {variant}: {tps:,.0f} tx/s "
                              f"(repetition {repetition})")
         for database in variants.values():
             self.pg.drop_database(database)
@@ -1115,7 +1117,8 @@ def write_report(bench, results_dir):
     mode = "quick" if bench.quick else "full"
     now = datetime.datetime.now(datetime.timezone.utc)
     host = socket.gethostname().split(".")[0]
-    path = Path(results_dir) / f"{now:%Y-%m-%d}-{host}{'-quick' if bench.quick else ''}.md"
+    # The time in the name keeps a later run from overwriting a recorded one.
+    path = Path(results_dir) / f"{now:%Y-%m-%d-%H%M}-{host}{'-quick' if bench.quick else ''}.md"
     text = "\n".join([
         f"# cc-connector benchmarks, {now:%Y-%m-%d} ({mode} run)",
         "",
