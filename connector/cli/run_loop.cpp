@@ -102,6 +102,8 @@ struct ClaimedRound {
   std::vector<std::string> bodies;      // one request body per row in to_send
   RoundTotals totals;
   int settled = 0;  // rows held or skipped when claimed, which send no request
+  std::vector<delivery::HttpResult> results;  // one response per row in to_send, once sent
+  std::vector<delivery::Outcome> outcomes;    // the classification of each response
 };
 
 class Connector {
@@ -390,14 +392,26 @@ class Connector {
     return round.to_send.size() + static_cast<std::size_t>(round.settled) >= static_cast<std::size_t>(round_limit());
   }
 
-  // Returns whether these responses request a stop: a rejected key, or a Retry-After on a 429 or
-  // 503. The next round then waits until settle_round has recorded them.
-  static bool halts_delivery(const std::vector<delivery::HttpResult>& results) {
+  // Stores a round's responses with their classification, which halts_delivery and settle_round
+  // both read, so each response is classified once.
+  static void take_responses(ClaimedRound& round, std::vector<delivery::HttpResult> results) {
     auto now = std::chrono::system_clock::now();
+    round.outcomes.clear();
+    round.outcomes.reserve(results.size());
     for (const delivery::HttpResult& result : results) {
-      delivery::Outcome outcome = delivery::classify(result, now);
+      round.outcomes.push_back(delivery::classify(result, now));
+    }
+    round.results = std::move(results);
+  }
+
+  // Returns whether a round's responses request a stop: a rejected key, or a Retry-After on a 429
+  // or 503. The next round then waits until settle_round has recorded them.
+  static bool halts_delivery(const ClaimedRound& round) {
+    for (std::size_t i = 0; i < round.results.size(); ++i) {
+      const delivery::Outcome& outcome = round.outcomes[i];
+      long status = round.results[i].status;
       if (outcome.kind == delivery::OutcomeKind::auth_rejected ||
-          (outcome.retry_after && (result.status == 429 || result.status == 503))) {
+          (outcome.retry_after && (status == 429 || status == 503))) {
         return true;
       }
     }
@@ -425,16 +439,15 @@ class Connector {
         continue;
       }
       if (!is_full(*ready) || probing_) {
-        std::vector<delivery::HttpResult> results = sender_.send_all(ready->bodies, current_authorization());
-        rows += settle_round(source, *ready, results);
+        take_responses(*ready, sender_.send_all(ready->bodies, current_authorization()));
+        rows += settle_round(source, *ready);
         ready.reset();
         continue;
       }
 
       ClaimedRound flying = std::move(*ready);
       ready.reset();
-      std::optional<ClaimedRound> answered;
-      std::vector<delivery::HttpResult> answered_results;
+      std::optional<ClaimedRound> answered;  // sent, its outcomes not recorded yet
       while (true) {
         std::string authorization = current_authorization();
         std::future<std::vector<delivery::HttpResult>> in_flight =
@@ -443,7 +456,7 @@ class Connector {
             });
         try {
           if (answered) {
-            rows += settle_round(source, *answered, answered_results);
+            rows += settle_round(source, *answered);
             answered.reset();
           }
           if (may_send() && !probing_) {
@@ -455,16 +468,16 @@ class Connector {
           in_flight.wait();
           throw;
         }
-        answered_results = in_flight.get();
+        take_responses(flying, in_flight.get());
         answered = std::move(flying);
         if (!ready || ready->to_send.empty() || !is_full(*ready) || !may_send() || probing_ ||
-            halts_delivery(answered_results)) {
+            halts_delivery(*answered)) {
           break;
         }
         flying = std::move(*ready);
         ready.reset();
       }
-      rows += settle_round(source, *answered, answered_results);
+      rows += settle_round(source, *answered);
 
       if (ready && !may_send()) {
         // A stop, a rejected key or a Retry-After came back: the claimed round's rows were not
@@ -624,25 +637,25 @@ class Connector {
 
   // Records the responses to a claimed round's requests, and acts on what they report about the
   // key and the API's rate. Returns how many rows the round settled or sent.
-  int settle_round(SourceState& source, ClaimedRound& round, const std::vector<delivery::HttpResult>& results) {
+  int settle_round(SourceState& source, ClaimedRound& round) {
     const std::string& name = source.mapping->source.name;
     const std::vector<status::DueRow>& to_send = round.to_send;
     RoundTotals& totals = round.totals;
     int settled = round.settled;
     totals.claimed = static_cast<int>(to_send.size());
 
+    const std::vector<delivery::HttpResult>& results = round.results;
     std::vector<status::RowUpdate> outcomes;
     outcomes.reserve(results.size());
     std::optional<milliseconds> slow_down;
     std::string slow_down_reason;
-    auto now = std::chrono::system_clock::now();
     int detailed_logs = 0;
     bool rejected = false;
     std::string rejection;
     for (std::size_t i = 0; i < results.size(); ++i) {
       const status::DueRow& row = to_send[i];
       const delivery::HttpResult& result = results[i];
-      delivery::Outcome outcome = delivery::classify(result, now);
+      const delivery::Outcome& outcome = round.outcomes[i];
       status::RowUpdate update(row.row_key, "");
       if (result.status != 0) {
         update.http_status = static_cast<int>(result.status);

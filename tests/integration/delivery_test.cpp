@@ -251,7 +251,9 @@ TEST_CASE("delivery stops cleanly on SIGTERM") {
   CHECK(exit_code == 0);
 
   // The requests in flight finished and their outcomes were recorded: nothing is left in doubt.
+  // A round claimed but not sent when the stop came was given back with its attempt.
   CHECK(count_in_state(database, "sending") == 0);
+  CHECK(database.count("SELECT count(*) FROM cc_sync.import_status WHERE state = 'pending' AND attempts <> 0") == 0);
   CHECK(count_in_state(database, "imported") >= 4);
   CHECK(count_in_state(database, "imported") == static_cast<long long>(mock.records().size()));
 }
@@ -633,4 +635,46 @@ TEST_CASE("delivery resumes when a probe passes") {
   CHECK(connector->wait_for_exit(15s) == 0);
   INFO(connector->log());
   CHECK(connector->log().find("accepts the key from environment variable CC_TEST_API_KEY again") != std::string::npos);
+}
+
+TEST_CASE("overlapping rounds give back unsent rows") {
+  TestDatabase database;
+  MockApiProcess mock(api_key);
+  ConnectorOptions options;
+  options.api_url = mock.url();
+  options.concurrency = 4;
+  options.batch_size = 10;  // rounded down to 8, a multiple of the concurrency
+  options.auth_retry = "300ms";
+  auto setup = prepared_jobs(database, options);
+  insert_jobs(database, 1, 48);
+  // The 12th request, in the second round, gets a 401 while the third round is already claimed.
+  mock.admin_post("/_mock/fail?status=401&every=12&count=1");
+
+  std::unique_ptr<ChildProcess> connector = setup->start({"run"});
+  CHECK(wait_until([&] { return count_in_state(database, "imported") == 48; }, 20s));
+  connector->send_signal(SIGTERM);
+  CHECK(connector->wait_for_exit(15s) == 0);
+  std::string log = connector->log();
+  INFO(log);
+
+  CHECK(log.find("batch source=jobs sent=8 ") != std::string::npos);
+  CHECK(log.find("batch source=jobs sent=10 ") == std::string::npos);
+
+  // After the rejection, the claimed third round goes back unsent: the next request is the
+  // one-row probe of the key, not a whole round.
+  std::size_t rejection = log.find("the API rejected the key");
+  REQUIRE(rejection != std::string::npos);
+  std::size_t next_batch = log.find("batch source=jobs sent=", rejection);
+  REQUIRE(next_batch != std::string::npos);
+  CHECK(log.substr(next_batch, 26) == "batch source=jobs sent=1 i");
+
+  // Every row went out once, and the rows given back carry no attempt for the round they missed.
+  std::map<std::string, int> received;
+  for (const nlohmann::json& entry : mock.records()) {
+    received[entry["record"]["req_oppnum"].get<std::string>()]++;
+  }
+  CHECK(received.size() == 48);
+  CHECK(std::all_of(received.begin(), received.end(), [](const auto& entry) { return entry.second == 1; }));
+  CHECK(database.count("SELECT count(*) FROM cc_sync.import_status WHERE attempts <> 1") == 0);
+  CHECK(database.count("SELECT count(*) FROM cc_sync.import_status WHERE in_doubt") == 0);
 }
