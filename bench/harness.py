@@ -708,9 +708,9 @@ class Bench:
         if errors:
             raise BenchError(f"wrk got {errors.group(1)} error responses from cc-mock-api:\n{output}")
         self.results.add(f"wrk/c{concurrency}/rate", rate)
-        # wrk counts only the requests answered before its time ran out, while the mock also
+        # wrk counts only the requests completed before its time ran out, while the mock also
         # stores the few that were still in flight then.
-        self.log(f"wrk concurrency {concurrency}: {rate:,.0f} requests/s ({requests:,} answered in time, "
+        self.log(f"wrk concurrency {concurrency}: {rate:,.0f} requests/s ({requests:,} completed in time, "
                  f"{accepted:,} stored by the mock)")
 
     # --- capture trigger cost

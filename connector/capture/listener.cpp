@@ -38,8 +38,8 @@ void Listener::connect() {
 
 namespace {
 
-// The advisory lock class of the wake lock; the object is hashtext of the schema name. The same
-// numbers are in the trigger function that sql/005_quiet_capture.sql generates.
+// The advisory lock class of the wake lock. The object is hashtext of the schema name, and the
+// trigger function that sql/005_quiet_capture.sql generates uses the same two numbers.
 constexpr int wake_lock_class = 1667463009;
 
 }  // namespace

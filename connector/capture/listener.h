@@ -40,7 +40,7 @@ class Listener {
 
   // The wake lock (sql/005_quiet_capture.sql): while this session holds it, the capture triggers
   // send a NOTIFY; while it does not, they skip it. try_take_wake_lock succeeds only when no
-  // writer that skipped its NOTIFY is still open, so a catch-up after it returns true sees every
+  // writer that skipped its NOTIFY is still open, so a catch-up after it returns true finds every
   // change that did not notify. Both return false when the connection is gone.
   bool try_take_wake_lock();
   void release_wake_lock();

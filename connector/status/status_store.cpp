@@ -33,8 +33,8 @@ void StatusStore::apply(pqxx::transaction_base& transaction, const std::string& 
   // only to print them again cost more than the rest of the round's mapping.
   std::string json = "[";
   auto text = [](const std::optional<std::string>& value) {
-    // Bodies from a misbehaving proxy may carry bytes that are not UTF-8; replace them rather
-    // than fail the whole round.
+    // Bodies from a misbehaving proxy may carry bytes that are not UTF-8. They are replaced,
+    // so that one body cannot fail the whole round.
     return value ? nlohmann::json(*value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                  : std::string("null");
   };

@@ -148,7 +148,7 @@ class TemporaryRole {
 
 }  // namespace
 
-TEST_CASE("wake lock: writers notify only while the lock is held") {
+TEST_CASE("wake lock: writers notify only while held") {
   TestDatabase database;
   auto setup = installed_jobs(database, ConnectorOptions{});
 
@@ -188,7 +188,7 @@ TEST_CASE("wake lock: writers notify only while the lock is held") {
   CHECK(database.count("SELECT count(*) FROM cc_sync.change_log") == 4);
 }
 
-TEST_CASE("wake lock: the trigger function resists a hostile search_path") {
+TEST_CASE("wake lock: trigger resists hostile search_path") {
   TestDatabase database;
   auto setup = installed_jobs(database, ConnectorOptions{});
 
@@ -223,7 +223,7 @@ SET search_path = shadow, pg_catalog, public;
   CHECK(database.scalar("SELECT row_key::text FROM cc_sync.change_log WHERE source = 'jobs'") == R"({"id": 41})");
 }
 
-TEST_CASE("wake lock: rows committed during delivery arrive before the poll") {
+TEST_CASE("wake lock: rows committed during delivery arrive") {
   TestDatabase database;
   MockApiProcess mock(api_key);
   ConnectorOptions options;
@@ -331,7 +331,7 @@ TEST_CASE("wake lock: rows committed during delivery arrive before the poll") {
   CHECK(connector->wait_for_exit(15s) == 0);
 }
 
-TEST_CASE("wake lock: a long open transaction delays only its own row") {
+TEST_CASE("wake lock: open transaction delays only itself") {
   TestDatabase database;
   MockApiProcess mock(api_key);
   ConnectorOptions options;
@@ -397,7 +397,7 @@ TEST_CASE("wake lock: a long open transaction delays only its own row") {
   CHECK(connector->wait_for_exit(15s) == 0);
 }
 
-TEST_CASE("capture: upgrade to version 5 keeps capturing") {
+TEST_CASE("capture: upgrade to version 5") {
   TestDatabase database;
   database.exec(jobs_table_sql);
   {
@@ -442,7 +442,7 @@ TEST_CASE("capture: upgrade to version 5 keeps capturing") {
   CHECK(received_job_numbers(mock).size() == 2);
 }
 
-TEST_CASE("status: an idle connector still moves the watermark") {
+TEST_CASE("status: idle connector moves watermark") {
   TestDatabase database;
   MockApiProcess mock(api_key);
   ConnectorOptions options;
