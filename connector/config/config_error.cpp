@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace cc::config {
@@ -90,7 +91,102 @@ toml::table parse_toml_file(const std::string& path) {
   return parse_toml_text(content.str(), path);
 }
 
+namespace {
+
+struct StrayCharacter {
+  int line = 1;
+  int column = 1;
+  std::string character;  // its UTF-8 bytes
+};
+
+// Finds the first non-ASCII character outside strings and comments, where TOML allows none.
+// toml++ 3.3 must not parse one there, because for many such characters (U+00A1 to U+0499, for example)
+// its check for Unicode whitespace reaches a branch marked unreachable, which is undefined
+// behaviour, before it reports the error. A mapping author writing `city = Québec` without quotes hits it.
+std::optional<StrayCharacter> find_stray_non_ascii(std::string_view text) {
+  enum class State { normal, comment, basic, literal, multiline_basic, multiline_literal };
+  State state = State::normal;
+  auto starts = [&](std::size_t at, std::string_view token) { return text.substr(at, token.size()) == token; };
+
+  // A UTF-8 byte order mark, which some Windows editors write, is allowed at the start.
+  std::size_t first = starts(0, "\xEF\xBB\xBF") ? 3 : 0;
+  for (std::size_t at = first; at < text.size(); ++at) {
+    unsigned char byte = static_cast<unsigned char>(text[at]);
+    switch (state) {
+      case State::normal:
+        if (byte >= 0x80) {
+          std::size_t length = 1;
+          while (at + length < text.size() && (static_cast<unsigned char>(text[at + length]) & 0xC0) == 0x80) {
+            ++length;
+          }
+          // Columns count characters, not UTF-8 bytes.
+          StrayCharacter stray;
+          std::size_t line_start = 0;
+          if (std::size_t newline = text.rfind('\n', at); newline != std::string_view::npos) {
+            line_start = newline + 1;
+          }
+          stray.line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + line_start, '\n'));
+          for (std::size_t i = std::max(line_start, first); i < at; ++i) {
+            stray.column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 ? 1 : 0;
+          }
+          stray.character = std::string(text.substr(at, length));
+          return stray;
+        }
+        if (byte == '#') {
+          state = State::comment;
+        } else if (starts(at, "\"\"\"")) {
+          state = State::multiline_basic;
+          at += 2;
+        } else if (starts(at, "'''")) {
+          state = State::multiline_literal;
+          at += 2;
+        } else if (byte == '"') {
+          state = State::basic;
+        } else if (byte == '\'') {
+          state = State::literal;
+        }
+        break;
+      case State::comment:
+        if (byte == '\n') {
+          state = State::normal;
+        }
+        break;
+      case State::basic:
+      case State::multiline_basic:
+        if (byte == '\\') {
+          ++at;  // the escaped character cannot end the string
+        } else if (state == State::basic && (byte == '"' || byte == '\n')) {
+          state = State::normal;
+        } else if (state == State::multiline_basic && starts(at, "\"\"\"")) {
+          state = State::normal;
+          at += 2;
+        }
+        break;
+      case State::literal:
+        if (byte == '\'' || byte == '\n') {
+          state = State::normal;
+        }
+        break;
+      case State::multiline_literal:
+        if (starts(at, "'''")) {
+          state = State::normal;
+          at += 2;
+        }
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 toml::table parse_toml_text(std::string_view text, const std::string& path) {
+  if (std::optional<StrayCharacter> stray = find_stray_non_ascii(text)) {
+    throw ConfigError({Diagnostic{Diagnostic::Severity::error, path, stray->line, stray->column,
+                                  "invalid TOML: the character '" + stray->character +
+                                      "' is outside quotes, where TOML allows only ASCII; put the value in "
+                                      "quotes (\"...\") or the text in a comment"}});
+  }
   try {
     return toml::parse(text, path);
   } catch (const toml::parse_error& error) {

@@ -681,3 +681,29 @@ TEST_CASE("schema name validation") {
   CHECK_FALSE(cc::config::is_valid_schema_name("cc-sync"));
   CHECK_FALSE(cc::config::is_valid_schema_name("cc sync"));
 }
+
+TEST_CASE("toml text rejects unquoted non-ASCII") {
+  try {
+    cc::config::parse_toml_text("[source]\nname = \"jobs\"\ncity = Québec\n", "m.toml");
+    FAIL("no error for an unquoted non-ASCII value");
+  } catch (const cc::config::ConfigError& error) {
+    REQUIRE(error.diagnostics().size() == 1);
+    const cc::config::Diagnostic& diagnostic = error.diagnostics()[0];
+    CHECK(diagnostic.line == 3);
+    CHECK(diagnostic.column == 10);
+    CHECK(diagnostic.message.find("'é' is outside quotes") != std::string::npos);
+  }
+}
+
+TEST_CASE("toml text allows non-ASCII in strings") {
+  std::string text =
+      "\xEF\xBB\xBF# Québec, Montréal\n"
+      "a = \"Québec \\\" «» 、\"\n"
+      "b = 'Trois-Rivières'\n"
+      "c = \"\"\"\nLévis \"\" Gatineau\n\"\"\"\n"
+      "d = '''\nSaint-Jérôme\n'''\n"
+      "\"clé\" = 1\n";
+  toml::table table = cc::config::parse_toml_text(text, "m.toml");
+  CHECK(table["b"].value<std::string>() == "Trois-Rivières");
+  CHECK(table["clé"].value<long long>() == 1);
+}
